@@ -1,0 +1,251 @@
+"""Customer 360: people and companies, contacts, addresses, tags, preferences and consent."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tenure.core.models import TimeStamped
+
+
+class CustomerQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CustomerQuerySet":
+        """The one door through which every read reaches customers.
+
+        Admins (and everyone, when the org opens visibility) see all; other staff see the customers
+        they own or represent, plus those of their teams. Inactive or anonymous users see none.
+        """
+        from tenure.accounts.models import OrgSettings
+
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_admin:
+            return self
+        cache = getattr(user, "_open_visibility", None)
+        if cache is None:
+            cache = OrgSettings.current().open_visibility
+            user._open_visibility = cache
+        if cache:
+            return self
+        rule = Q(owner_id=user.pk) | Q(representative_id=user.pk)
+        team_ids = user.team_ids()
+        if team_ids:
+            rule |= Q(team_id__in=team_ids)
+        return self.filter(rule)
+
+    def search(self, text: str) -> "CustomerQuerySet":
+        from tenure.customers.search import search_filter
+
+        return self.filter(search_filter(text))
+
+
+class Customer(TimeStamped):
+    class Kind(models.TextChoices):
+        PERSON = "person", _("Person")
+        COMPANY = "company", _("Company")
+
+    class Stage(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        NEW = "new", _("New")
+        ACTIVE = "active", _("Active")
+        AT_RISK = "at_risk", _("At risk")
+        DORMANT = "dormant", _("Dormant")
+        CHURNED = "churned", _("Churned")
+        WON_BACK = "won_back", _("Won back")
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("Email")
+        WECHAT = "wechat", _("WeChat")
+        MAIL = "mail", _("Post")
+        VISIT = "visit", _("Visit")
+
+    class ServiceStyle(models.TextChoices):
+        NO_PREFERENCE = "", _("No preference")
+        SELF_SERVICE = "self_service", _("Prefers self-service")
+        PERSONAL = "personal", _("Prefers a personal touch")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PERSON)
+    name = models.CharField(_("name"), max_length=200)
+    alt_name = models.CharField(
+        _("other name"), max_length=200, blank=True, help_text=_("e.g. an English name")
+    )
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    email = models.EmailField(_("email"), max_length=254, blank=True, db_index=True)
+    gender = models.CharField(
+        _("gender"),
+        max_length=1,
+        blank=True,
+        choices=[("f", _("Female")), ("m", _("Male")), ("x", _("Other"))],
+    )
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"), max_length=16, choices=Stage.choices, default=Stage.NEW, db_index=True
+    )
+    wants_manager = models.BooleanField(_("wants to deal with a manager"), default=False)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
+        verbose_name=_("team"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_customers",
+        verbose_name=_("owner"),
+    )
+    representative = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="represented_customers",
+        verbose_name=_("dedicated representative"),
+    )
+    referred_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals",
+        verbose_name=_("referred by"),
+    )
+    tags = models.ManyToManyField("Tag", blank=True, related_name="customers", verbose_name=_("tags"))
+
+    # Contact preferences and consent (R1.5).
+    allowed_channels = models.JSONField(_("channels allowed"), default=list, blank=True)
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=10, choices=Channel.choices, blank=True
+    )
+    max_contacts_per_month = models.PositiveSmallIntegerField(
+        _("contacts per month at most"), null=True, blank=True
+    )
+    do_not_contact = models.BooleanField(_("do not contact"), default=False, db_index=True)
+    service_style = models.CharField(
+        _("service style"), max_length=16, choices=ServiceStyle.choices, blank=True, default=""
+    )
+    consent_given_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    consent_method = models.CharField(_("consent given how"), max_length=100, blank=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [
+            models.Index(fields=["team", "id"], name="cust_team_idx"),
+            models.Index(fields=["owner", "id"], name="cust_owner_idx"),
+            models.Index(fields=["representative", "id"], name="cust_rep_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("customers:detail", args=[self.pk])
+
+    @property
+    def primary_phone(self) -> str:
+        return self.mobile or self.phone
+
+
+class Contact(TimeStamped):
+    """A contact person at a company customer."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True, db_index=True)
+    email = models.EmailField(_("email"), blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["-is_primary", "name"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Address(TimeStamped):
+    class Kind(models.TextChoices):
+        HOME = "home", _("Home")
+        WORK = "work", _("Work")
+        BILLING = "billing", _("Billing")
+        SHIPPING = "shipping", _("Shipping")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.HOME)
+    country = models.CharField(_("country"), max_length=60, blank=True)
+    region = models.CharField(_("province / state"), max_length=60, blank=True)
+    city = models.CharField(_("city"), max_length=60, blank=True)
+    line = models.CharField(_("address"), max_length=255)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+
+    def __str__(self) -> str:
+        return " ".join(p for p in [self.country, self.region, self.city, self.line] if p)
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SearchToken(models.Model):
+    """Prefix-searchable tokens of a customer (name suffixes, pinyin, initials, phone, email, ids).
+
+    Substring search becomes an indexed prefix range scan on the same B-tree on SQLite and
+    PostgreSQL: see tenure/customers/search.py.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    token = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [
+            # varchar_pattern_ops lets PostgreSQL use the index for LIKE 'prefix%' whatever the
+            # database collation; SQLite ignores opclasses and is searched by a binary range.
+            models.Index(
+                fields=["token", "customer"],
+                name="search_token_idx",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
+            ),
+            models.Index(fields=["customer"], name="search_token_cust_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.token

@@ -1,0 +1,141 @@
+"""Customer search: one box for names (Chinese substrings, pinyin, initials, Latin), phones in any
+format or partial, emails, companies and external ids.
+
+Each customer owns a handful of rows in SearchToken. A query term matches a customer when it is a
+prefix of one of its tokens. Tokens are the *suffixes* that matter (every suffix of a Chinese name,
+pinyin from every syllable on, phone tails of 4+ digits), so a prefix range scan on one B-tree index
+answers substring questions on SQLite and PostgreSQL alike, without a full scan.
+"""
+
+import re
+from collections.abc import Iterable, Iterator
+
+from django.db import connection
+from django.db.models import Q
+
+from tenure.lib.phone import national_digits, phone_digits
+from tenure.lib.text import fold, has_cjk, latin_words, pinyin_syllables
+
+TOKEN_MAX = 64
+_PHONE_QUERY = re.compile(r"^\+?[\d\s\-().（）０-９]{3,}$")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_TERM_CLEAN = re.compile(r"[^\w@.\-+\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+def name_tokens(name: str) -> set[str]:
+    tokens: set[str] = set()
+    folded = fold(name)
+    if not folded:
+        return tokens
+    compact = folded.replace(" ", "")
+    tokens.add(compact)
+    for run in _CJK_RUN.findall(folded):
+        tokens.update(run[i:] for i in range(len(run)))
+    words = latin_words(folded)
+    tokens.update(words)
+    if len(words) > 1:
+        tokens.add("".join(words))
+    syllables = pinyin_syllables(name)
+    for i in range(len(syllables)):
+        tokens.add("".join(syllables[i:]))
+        tokens.add("".join(s[0] for s in syllables[i:]))
+    return tokens
+
+
+def phone_tokens(e164: str) -> set[str]:
+    if not e164:
+        return set()
+    national = national_digits(e164)
+    tokens = {phone_digits(e164), national}
+    tokens.update(national[i:] for i in range(len(national) - 3))
+    return tokens
+
+
+def email_tokens(email: str) -> set[str]:
+    email = fold(email)
+    if not email:
+        return set()
+    tokens = {email}
+    if "@" in email:
+        tokens.add(email.split("@", 1)[1])
+    return tokens
+
+
+def customer_tokens(customer, contacts: Iterable = ()) -> set[str]:
+    tokens = name_tokens(customer.name) | name_tokens(customer.alt_name)
+    tokens |= phone_tokens(customer.mobile) | phone_tokens(customer.phone) | email_tokens(customer.email)
+    if customer.external_id:
+        tokens.add(fold(customer.external_id).replace(" ", ""))
+    for contact in contacts:
+        tokens |= name_tokens(contact.name) | phone_tokens(contact.mobile) | email_tokens(contact.email)
+    return {t[:TOKEN_MAX] for t in tokens if t}
+
+
+def query_terms(text: str) -> list[str]:
+    """Split a search box entry into terms; a phone number in any format is one term of digits."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    if _PHONE_QUERY.match(text) and len(phone_digits(text)) >= 3:
+        digits = phone_digits(text)
+        if text.lstrip().startswith("00"):
+            digits = digits[2:]  # international prefix: 0086 138… is +86 138…
+        elif digits.startswith("0"):
+            digits = digits[1:]  # national trunk prefix: 010 6552… is +86 10 6552…
+        return [digits]
+    terms = []
+    for raw in fold(text).split(" "):
+        term = _TERM_CLEAN.sub("", raw)
+        if not term:
+            continue
+        if not has_cjk(term) and len(term) < 2:
+            continue
+        terms.append(term[:TOKEN_MAX])
+    return terms
+
+
+def _prefix_q(term: str) -> Q:
+    if connection.vendor == "postgresql":
+        return Q(token__startswith=term)
+    # SQLite compares with BINARY collation: all strings starting with `term` sort in this range.
+    return Q(token__gte=term, token__lt=term + "\U0010ffff")
+
+
+def search_filter(text: str) -> Q:
+    """A Q on Customer that keeps the customers matching every term of `text` (none for no terms)."""
+    from tenure.customers.models import SearchToken
+
+    terms = query_terms(text)
+    if not terms:
+        return Q(pk__in=[])
+    q = Q()
+    for term in terms:
+        q &= Q(pk__in=SearchToken.objects.filter(_prefix_q(term)).values("customer_id"))
+    return q
+
+
+def token_rows(customers_with_contacts: Iterable[tuple]) -> Iterator:
+    from tenure.customers.models import SearchToken
+
+    for customer, contacts in customers_with_contacts:
+        for token in customer_tokens(customer, contacts):
+            yield SearchToken(customer_id=customer.pk, token=token)
+
+
+def reindex(customer_ids: Iterable[int]) -> None:
+    """Rebuild the search tokens of these customers (set-based: two queries and one bulk insert)."""
+    from tenure.customers.models import Contact, Customer, SearchToken
+
+    ids = list(customer_ids)
+    if not ids:
+        return
+    SearchToken.objects.filter(customer_id__in=ids).delete()
+    contacts: dict[int, list] = {}
+    for contact in Contact.objects.filter(customer_id__in=ids).only("customer_id", "name", "mobile", "email"):
+        contacts.setdefault(contact.customer_id, []).append(contact)
+    customers = Customer.objects.filter(pk__in=ids).only(
+        "id", "name", "alt_name", "mobile", "phone", "email", "external_id"
+    )
+    SearchToken.objects.bulk_create(
+        token_rows((c, contacts.get(c.pk, ())) for c in customers), batch_size=2000
+    )

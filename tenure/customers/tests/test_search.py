@@ -1,0 +1,94 @@
+import pytest
+
+from tenure.customers.models import Customer
+from tenure.customers.search import query_terms
+from tenure.customers.services import contact_add, customer_create
+
+
+@pytest.fixture
+def people(agent):
+    return {
+        "zw": customer_create(actor=agent, name="张伟", mobile="13812345678", email="zw@example.com"),
+        "zwm": customer_create(
+            actor=agent, name="张伟明", mobile="+86 139 0000 1111", external_id="VIP-0042"
+        ),
+        "ll": customer_create(actor=agent, name="李丽", phone="010-6552 9988"),
+        "js": customer_create(actor=agent, name="John Smith", alt_name="史密斯", email="John.Smith@Acme.com"),
+        "co": customer_create(actor=agent, name="华为技术有限公司", kind=Customer.Kind.COMPANY),
+    }
+
+
+def found(agent, text):
+    return set(Customer.objects.visible_to(agent).search(text).values_list("name", flat=True))
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("张伟", {"张伟", "张伟明"}),
+        ("伟明", {"张伟明"}),
+        ("zhangwei", {"张伟", "张伟明"}),
+        ("ZhangWeiMing", {"张伟明"}),
+        ("zw", {"张伟", "张伟明"}),
+        ("zwm", {"张伟明"}),
+        ("weiming", {"张伟明"}),
+        ("john", {"John Smith"}),
+        ("SMITH", {"John Smith"}),
+        ("john smi", {"John Smith"}),
+        ("史密斯", {"John Smith"}),
+        ("shimisi", {"John Smith"}),
+        ("john.smith@acme", {"John Smith"}),
+        ("acme.com", {"John Smith"}),
+        ("vip-0042", {"张伟明"}),
+        ("华为", {"华为技术有限公司"}),
+        ("技术", {"华为技术有限公司"}),
+        ("huawei", {"华为技术有限公司"}),
+    ],
+)
+def test_search_finds_by_name_pinyin_initials_email_and_id(people, agent, text, expected):
+    assert found(agent, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "13812345678",
+        "138 1234 5678",
+        "138-1234-5678",
+        "+86 138 1234 5678",
+        "008613812345678",
+        "5678",
+        "１３８１２３４５６７８",
+    ],
+)
+def test_phone_in_any_format_or_partial(people, agent, text):
+    assert "张伟" in found(agent, text)
+
+
+def test_landline_with_area_code(people, agent):
+    assert found(agent, "010 65529988") == {"李丽"}
+    assert found(agent, "65529988") == {"李丽"}
+
+
+def test_contact_person_finds_the_company(people, agent):
+    contact_add(customer=people["co"], actor=agent, name="王芳", mobile="13700001234")
+    assert found(agent, "wangfang") == {"华为技术有限公司"}
+    assert found(agent, "13700001234") == {"华为技术有限公司"}
+
+
+def test_renaming_updates_the_index(people, agent):
+    from tenure.customers.services import customer_update
+
+    customer_update(customer=people["ll"], actor=agent, name="李娜")
+    assert found(agent, "lili") == set()
+    assert found(agent, "lina") == {"李娜"}
+
+
+def test_empty_and_one_letter_queries_match_nothing(people, agent):
+    assert found(agent, "") == set()
+    assert found(agent, "z") == set()
+    assert query_terms("  ") == []
+
+
+def test_search_respects_visibility(people, outsider):
+    assert found(outsider, "张伟") == set()

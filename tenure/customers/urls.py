@@ -1,0 +1,9 @@
+from django.urls import path
+
+from tenure.customers import views
+
+app_name = "customers"
+urlpatterns = [
+    path("", views.customer_list, name="list"),
+    path("<int:pk>/", views.customer_detail, name="detail"),
+]
