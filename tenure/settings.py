@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "tenure.customers",
     "tenure.commerce",
     "tenure.interactions",
+    "tenure.imports",
 ]
 
 MIDDLEWARE = [

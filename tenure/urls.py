@@ -6,6 +6,7 @@ urlpatterns = [
     path("accounts/", include("tenure.accounts.urls")),
     path("customers/", include("tenure.customers.urls")),
     path("interactions/", include("tenure.interactions.urls")),
+    path("imports/", include("tenure.imports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("tenure.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,0 +1,1 @@
+"""Import jobs (see services.py)."""
