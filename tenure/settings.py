@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tenure.core.context_processors.nav",
             ],
         },
     }
@@ -172,6 +173,7 @@ TENURE_CURRENCY = os.environ.get("TENURE_CURRENCY", "CNY")
 # --- Static files (all vendored; nothing from a CDN) -----------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("TENURE_STATIC_ROOT", VAR_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
