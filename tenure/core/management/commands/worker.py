@@ -15,7 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         from django.conf import settings
 
-        from tenure.celery import app
+        from tenure.celery_app import app
 
         argv = ["worker", f"--loglevel={opts['loglevel']}", f"--concurrency={opts['concurrency']}"]
         if not opts["no_beat"]:
