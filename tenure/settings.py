@@ -172,6 +172,7 @@ TENURE_CURRENCY = os.environ.get("TENURE_CURRENCY", "CNY")
 
 # --- Static files (all vendored; nothing from a CDN) -----------------------------------------
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("TENURE_STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
