@@ -35,7 +35,7 @@ COLUMNS = [
     "notes",
     "attributes",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
 
 
@@ -43,7 +43,7 @@ def neutralise(value) -> str:
     """A cell a spreadsheet will show as text: one starting with = + - @ TAB or CR (also after
     leading spaces) gets a leading apostrophe, so it is never run as a formula."""
     text = "" if value is None else str(value)
-    if text.lstrip(" ").startswith(_FORMULA_START):
+    if text.lstrip(" ").startswith(FORMULA_START):
         return "'" + text
     return text
 

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tenure.customers.exporting import neutralise
+from tenure.customers.exporting import FORMULA_START, neutralise
 from tenure.imports import fields as F
 from tenure.lib.tabular import Table
 
@@ -165,6 +165,8 @@ class Importer:
         mapped: dict[str, str] = {}
         extra: dict[str, str] = {}
         for header, value in raw.items():
+            if value[:1] == "'" and value[1:].lstrip(" ").startswith(FORMULA_START):
+                value = value[1:]  # undo the export's formula neutralisation
             target = self.mapping.get(header)
             if target is not None:
                 mapped[target] = value

@@ -168,12 +168,15 @@ def job_create(*, kind: str, upload, actor: User) -> ImportJob:
     """Store an uploaded file as a draft job and read its header row (ImportFailed if unreadable)."""
     importer_class(kind)
     name = os.path.basename(upload.name or "upload")[:200]
-    with open_source(upload, filename=name) as table:
-        headers = table.headers
-    upload.seek(0)
-    job = ImportJob(kind=kind, filename=name, headers=headers, created_by=actor, owner=actor)
-    job.mapping = F.resolve_mapping(kind, headers)
+    job = ImportJob(kind=kind, filename=name, created_by=actor, owner=actor)
     job.file.save(name, upload, save=False)
+    try:
+        with job.file.open("rb") as stream, open_source(stream, filename=name) as table:
+            job.headers = table.headers
+    except ImportFailed:
+        job.file.delete(save=False)
+        raise
+    job.mapping = F.resolve_mapping(kind, job.headers)
     job.full_clean()
     job.save()
     return job

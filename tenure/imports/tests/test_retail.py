@@ -37,7 +37,16 @@ def test_retail_slice_counts_add_up(tmp_path, agent):
     args = [a for m in MAP for a in ("--map", m)]
     report = tmp_path / "rejected.csv"
     summary = run_import(
-        "orders", sliced, *args, "--map", "Country=-", "--create-customers", "--owner", "agent", "--report", report
+        "orders",
+        sliced,
+        *args,
+        "--map",
+        "Country=-",
+        "--create-customers",
+        "--owner",
+        "agent",
+        "--report",
+        report,
     )
     assert summary["rows"] == LINES
     assert summary["created"] + summary["updated"] + summary["unchanged"] + summary["rejected"] == LINES
@@ -48,5 +57,7 @@ def test_retail_slice_counts_add_up(tmp_path, agent):
     returns = Order.objects.filter(number__startswith="C")
     assert returns.exists() and all(o.is_return for o in returns)
     assert OrderLine.objects.filter(order__number__startswith="C", quantity__lt=0).exists()
-    again = run_import("orders", sliced, *args, "--map", "Country=-", "--create-customers", "--owner", "agent")
+    again = run_import(
+        "orders", sliced, *args, "--map", "Country=-", "--create-customers", "--owner", "agent"
+    )
     assert again["created"] == 0 and again["updated"] == 0 and again["unchanged"] == OrderLine.objects.count()
