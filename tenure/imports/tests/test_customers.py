@@ -177,3 +177,32 @@ def test_fatal_errors_exit_non_zero(tmp_path):
         run_import("customers", tmp_path / "missing.csv")
     with pytest.raises(CommandError, match="required field"):
         run_import("customers", write_csv(tmp_path / "d.csv", [["foo"], ["bar"]]))
+
+
+def test_web_actor_cannot_update_another_teams_customer(tmp_path, agent, outsider):
+    from tenure.customers.services import customer_create
+    from tenure.imports.services import import_file
+
+    theirs = customer_create(actor=outsider, name="B队", external_id="B1", mobile="13700000000")
+    rows = [["external_id", "name"], ["B1", "Hijacked"]]
+    report = tmp_path / "r.csv"
+    result = import_file(
+        kind="customers", path=write_csv(tmp_path / "c.csv", rows), actor=agent, report_path=report
+    )
+    assert (result.rejected, result.updated) == (1, 0)
+    assert read_report(report)[0]["reason"] == "This external id is already in use."
+    theirs.refresh_from_db()
+    assert theirs.name == "B队"
+    # matching by mobile only looks at visible customers: a new customer is created instead
+    rows = [["name", "mobile"], ["Mine", "13700000000"]]
+    result = import_file(kind="customers", path=write_csv(tmp_path / "d.csv", rows), actor=agent)
+    assert result.created == 1 and Customer.objects.filter(mobile="+8613700000000").count() == 2
+
+
+def test_web_actor_can_only_assign_teammates(tmp_path, agent, outsider):
+    from tenure.imports.services import import_file
+
+    rows = [["name", "owner"], ["A", "outsider"], ["B", "agent"]]
+    result = import_file(kind="customers", path=write_csv(tmp_path / "c.csv", rows), actor=agent)
+    assert (result.created, result.rejected) == (1, 1)
+    assert "not in your teams" in result.preview[0].reason
