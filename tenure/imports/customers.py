@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from tenure.customers import search
 from tenure.customers.models import Customer, Tag
 from tenure.imports import fields as F
-from tenure.imports.base import Importer, Row, insert_search_tokens
+from tenure.imports.base import Importer, Row, insert_customers, insert_search_tokens
 
 KIND_CHOICES = F.choice_table(
     Customer.Kind,
@@ -244,7 +244,7 @@ class CustomerImporter(Importer):
 
     def write(self, new, updated, update_fields, reindex_ids, tag_links) -> None:
         if new:
-            Customer.objects.bulk_create(new, batch_size=500)
+            insert_customers(new)
             insert_search_tokens(new)
         if updated:
             now = timezone.now()
