@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from tenure.customers.exporting import FORMULA_START, neutralise
 from tenure.imports import fields as F
-from tenure.lib.tabular import Table
+from tenure.lib.tabular import Table, TableError
 
 BATCH_ROWS = 2000
 PREVIEW_LIMIT = 200
@@ -44,6 +44,7 @@ class Result:
     rejected: int = 0
     customers_created: int = 0
     seconds: float = 0.0
+    error: str = ""
     columns: dict[str, str] = field(default_factory=dict)
     preview: list[Rejection] = field(default_factory=list)
 
@@ -65,6 +66,8 @@ class Result:
         }
         if self.kind != F.CUSTOMERS:
             out["customers_created"] = self.customers_created
+        if self.error:
+            out["error"] = self.error
         return out
 
 
@@ -150,13 +153,18 @@ class Importer:
         batch: list[Row] = []
         keyed = type(self).group_key is not Importer.group_key
         last_key = None
-        for row in rows:
-            key = self.group_key(row[1]) if keyed else None
-            if len(batch) >= BATCH_ROWS and (not keyed or key != last_key):
-                yield batch
-                batch = []
-            batch.append(row)
-            last_key = key
+        try:
+            for row in rows:
+                key = self.group_key(row[1]) if keyed else None
+                if len(batch) >= BATCH_ROWS and (not keyed or key != last_key):
+                    yield batch
+                    batch = []
+                batch.append(row)
+                last_key = key
+        except TableError:
+            if batch:
+                yield batch  # the rows read before the file broke
+            raise
         if batch:
             yield batch
 
@@ -176,14 +184,19 @@ class Importer:
 
     def run(self, table: Table) -> Result:
         started = time.perf_counter()
-        for batch in self.batches(table):
-            self.result.rows += len(batch)
-            self._rejected_lines = set()
-            if self.dry_run:
-                self.handle_batch(batch)
-            else:
-                with transaction.atomic():
+        try:
+            for batch in self.batches(table):
+                self.result.rows += len(batch)
+                self._rejected_lines = set()
+                if self.dry_run:
                     self.handle_batch(batch)
+                else:
+                    with transaction.atomic():
+                        self.handle_batch(batch)
+        except TableError as exc:
+            # The file turned unreadable part-way (a broken encoding or quote at line N): the
+            # batches before it stay imported and the counts say how far it got.
+            self.result.error = str(exc)
         self.result.seconds = time.perf_counter() - started
         return self.result
 

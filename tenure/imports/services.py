@@ -85,11 +85,8 @@ def run(
     )
     rows = iter(table)
     if limit is not None:
-        rows = (row for i, row in zip(range(limit), rows, strict=False))
-    try:
-        return importer.run(rows)
-    except TableError as exc:
-        raise ImportFailed(str(exc)) from exc
+        rows = (row for _i, row in zip(range(limit), rows, strict=False))
+    return importer.run(rows)
 
 
 def _record(job: ImportJob, result: Result, actor: User | None) -> None:
@@ -148,7 +145,8 @@ def import_file(
         with transaction.atomic():
             job = ImportJob(
                 kind=kind,
-                status=ImportJob.Status.DONE,
+                status=ImportJob.Status.FAILED if result.error else ImportJob.Status.DONE,
+                error=result.error,
                 filename=os.path.basename(str(path))[:255],
                 headers=table.headers,
                 mapping=mapping,
@@ -232,20 +230,25 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
                 create_customers=job.create_customers,
                 on_reject=writer.write,
             )
-    except ImportFailed as exc:
+    except Exception as exc:
         job.status = ImportJob.Status.FAILED
-        job.error = str(exc)
+        job.error = (
+            str(exc) if isinstance(exc, ImportFailed) else _("Internal error: %(error)s") % {"error": exc}
+        )
         job.finished_at = timezone.now()
         job.save()
         buffer.close()
+        if not isinstance(exc, ImportFailed):
+            raise
         return job
     _save_counts(job, result)
+    job.error = result.error
     buffer.flush()
     if result.rejected:
         spool.seek(0)
         job.report.save(f"rejected-{job.uid}.csv", File(spool), save=False)
     buffer.close()
-    job.status = ImportJob.Status.DONE
+    job.status = ImportJob.Status.FAILED if result.error else ImportJob.Status.DONE
     job.finished_at = timezone.now()
     with transaction.atomic():
         job.save()

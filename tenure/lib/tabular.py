@@ -118,24 +118,31 @@ class Table:
 
 def read_csv(binary: IO[bytes], encoding: str | None = None) -> Table:
     """A Table over a binary CSV stream. The encoding is detected from a sample unless given; the
-    delimiter (comma, semicolon or tab) is sniffed from the first line."""
+    delimiter (comma, semicolon or tab) is sniffed from the first line.
+
+    Lines are decoded one by one, so an error names its line. A line that is not valid UTF-8 in a
+    file whose sample looked like UTF-8 is read as GB18030 (the sample was plain ASCII, or the file
+    mixes both, as files pasted together from several sources do).
+    """
     if encoding is None:
         sample = binary.read(SAMPLE_BYTES)
         encoding = detect_encoding(sample)
-        binary = _Prefixed(sample, binary)
-    text = io.TextIOWrapper(binary, encoding=encoding, newline="", errors="strict")
+        binary = io.BufferedReader(_Prefixed(sample, binary))
+    lines = _decoded_lines(binary, encoding)
     try:
-        first = text.readline()
-    except UnicodeDecodeError as exc:
-        raise TableError(f"Line 1: the file is not valid {encoding} text.") from exc
+        first = next(lines)
+    except StopIteration:
+        raise TableError("The file is empty or has no header row.") from None
     if not first.strip():
         raise TableError("The file is empty or has no header row.")
     delimiter = max([",", ";", "\t"], key=first.count) if any(d in first for d in ",;\t") else ","
-    reader = csv.reader(_chain_first(first, text), delimiter=delimiter)
+    reader = csv.reader(_chain_first(first, lines), delimiter=delimiter)
     try:
         raw_headers = next(reader)
     except StopIteration:
         raise TableError("The file is empty or has no header row.") from None
+    except csv.Error as exc:
+        raise TableError(f"Line 1: {exc}") from exc
     headers = _clean_headers(raw_headers)
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
@@ -146,12 +153,27 @@ def read_csv(binary: IO[bytes], encoding: str | None = None) -> Table:
                 if row is not None:
                     yield start, row
                 start = reader.line_num + 1
-        except UnicodeDecodeError as exc:
-            raise TableError(f"Line {start}: the file is not valid {encoding} text.") from exc
         except csv.Error as exc:
             raise TableError(f"Line {start}: {exc}") from exc
 
-    return Table(headers, rows(), close=text.close)
+    return Table(headers, rows(), close=binary.close)
+
+
+def _decoded_lines(binary: IO[bytes], encoding: str) -> Iterator[str]:
+    fallback = "gb18030" if encoding.startswith("utf-8") else None
+    for number, raw in enumerate(binary, start=1):
+        try:
+            yield raw.decode(encoding)
+            continue
+        except UnicodeDecodeError:
+            pass
+        if fallback:
+            try:
+                yield raw.decode(fallback)
+                continue
+            except UnicodeDecodeError:
+                pass
+        raise TableError(f"Line {number}: the file is not valid {encoding} text.")
 
 
 def _chain_first(first: str, rest: IO[str]) -> Iterator[str]:

@@ -206,3 +206,31 @@ def test_web_actor_can_only_assign_teammates(tmp_path, agent, outsider):
     result = import_file(kind="customers", path=write_csv(tmp_path / "c.csv", rows), actor=agent)
     assert (result.created, result.rejected) == (1, 1)
     assert "not in your teams" in result.preview[0].reason
+
+
+def test_gb18030_after_an_ascii_sample_is_still_read(tmp_path, monkeypatch):
+    from tenure.lib import tabular
+
+    monkeypatch.setattr(tabular, "SAMPLE_BYTES", 64)  # the sample looks like UTF-8…
+    path = tmp_path / "c.csv"
+    good = "".join(f"C{i},Name {i}\n" for i in range(10)).encode()
+    path.write_bytes(b"external_id,name\n" + good + "C99,张伟\n".encode("gb18030"))  # …the end is not
+    assert run_import("customers", path)["created"] == 11
+    assert Customer.objects.get(external_id="C99").name == "张伟"
+
+
+def test_file_breaking_part_way_stops_with_counts(tmp_path, monkeypatch):
+    from django.core.management.base import CommandError
+
+    from tenure.imports import base
+
+    monkeypatch.setattr(base, "BATCH_ROWS", 2)
+    path = tmp_path / "c.csv"
+    head = "external_id,name\nC0,张伟\n".encode("gb18030")
+    good = "".join(f"C{i},Name {i}\n" for i in range(1, 10)).encode()
+    path.write_bytes(head + good + b"C99,\xff\xff\n" + b"C100,After\n")
+    with pytest.raises(CommandError, match="Line 12: the file is not valid gb18030 text"):
+        run_import("customers", path)
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and job.created == Customer.objects.count() == 10
+    assert "Line 12" in job.error

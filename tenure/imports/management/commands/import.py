@@ -58,3 +58,5 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot write the report: {exc}") from exc
         self.stdout.write(json.dumps(result.summary(), ensure_ascii=False))
+        if result.error:
+            raise CommandError(f"Stopped: {result.error} (the rows before it were imported).")
