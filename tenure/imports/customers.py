@@ -1,0 +1,268 @@
+"""Customer import: upsert by external id (else by normalised mobile, else email)."""
+
+from collections import defaultdict
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tenure.customers import search
+from tenure.customers.models import Customer, Tag
+from tenure.imports import fields as F
+from tenure.imports.base import Importer, Row, insert_customers, insert_search_tokens
+
+KIND_CHOICES = F.choice_table(
+    Customer.Kind,
+    {
+        "person": ["individual", "personal", "个人", "自然人", "p"],
+        "company": ["organisation", "organization", "business", "公司", "企业", "单位", "机构", "c"],
+    },
+)
+STAGE_CHOICES = F.choice_table(
+    Customer.Stage,
+    {
+        "lead": ["prospect", "潜在", "潜在客户", "线索"],
+        "new": ["新", "新客户", "新客"],
+        "active": ["活跃", "活跃客户"],
+        "at_risk": ["at risk", "风险", "流失风险", "有流失风险"],
+        "dormant": ["沉睡", "休眠", "沉睡客户"],
+        "churned": ["lost", "流失", "已流失"],
+        "won_back": ["won back", "挽回", "赢回"],
+    },
+)
+GENDER_CHOICES = {
+    **{F.fold_header(w): "f" for w in ["f", "female", "woman", "女", "女性", "女士"]},
+    **{F.fold_header(w): "m" for w in ["m", "male", "man", "男", "男性", "先生"]},
+    **{F.fold_header(w): "x" for w in ["x", "other", "其他"]},
+}
+LANGUAGE_CHOICES = {
+    **{
+        F.fold_header(w): "zh-hans" for w in ["zh", "zh-hans", "zh-cn", "chinese", "中文", "汉语", "简体中文"]
+    },
+    **{F.fold_header(w): "en" for w in ["en", "english", "英文", "英语"]},
+}
+SPECIAL = {"tags", "company", "attributes", "owner", "representative"}
+
+
+class CustomerImporter(Importer):
+    kind = F.CUSTOMERS
+
+    def parse_value(self, field: str, value: str):
+        if field == "external_id":
+            return F.text(F.clean_id(value), 100)
+        if field in ("name", "alt_name", "company"):
+            return F.text(value, 200)
+        if field in ("mobile", "phone"):
+            return F.phone(value, self.region)
+        if field == "email":
+            return F.text(F.email(value), 254)
+        if field == "kind":
+            return F.choice(value, KIND_CHOICES, _("kind"))
+        if field == "gender":
+            return F.choice(value, GENDER_CHOICES, _("gender"))
+        if field == "language":
+            return F.choice(value, LANGUAGE_CHOICES, _("language"))
+        if field == "lifecycle_stage":
+            return F.choice(value, STAGE_CHOICES, _("lifecycle stage"))
+        if field == "birthday":
+            return F.date(value)
+        if field in ("industry", "source"):
+            return F.text(value, 100)
+        if field in ("owner", "representative"):
+            return self.user(value, assigning=True)
+        if field == "tags":
+            return F.tag_list(value)
+        if field == "do_not_contact":
+            return F.boolean(value)
+        if field == "attributes":
+            return F.json_object(value)
+        return value.strip()  # notes
+
+    def parse(self, line: int, raw: dict[str, str]) -> dict | None:
+        mapped, extra = self.values(raw)
+        data: dict = {}
+        errors: list[tuple[str, str]] = []
+        for field, value in mapped.items():
+            if not value.strip():
+                continue  # an empty cell never erases what is stored
+            try:
+                data[field] = self.parse_value(field, value)
+            except F.BadValue as exc:
+                errors.append((field, str(exc)))
+        if not data.get("name") and not any(f == "name" for f, _r in errors):
+            errors.append(("name", _("A name is required.")))
+        if errors:
+            for field, reason in errors:
+                self.reject(line, field, reason, raw)
+            return None
+        attributes = dict(data.pop("attributes", {}))
+        attributes.update({k: v.strip() for k, v in extra.items() if v.strip()})
+        if "company" in data:
+            attributes["company"] = data.pop("company")
+        if attributes:
+            data["attributes"] = attributes
+        return data
+
+    def assign(self, obj: Customer, data: dict, tags_now: set[str]) -> tuple[set[str], list[str]]:
+        """Apply `data` to `obj`; return (changed fields, tags to add)."""
+        changed: set[str] = set()
+        for field, value in data.items():
+            if field in SPECIAL:
+                continue
+            if getattr(obj, field) != value:
+                setattr(obj, field, value)
+                changed.add(field)
+        if "attributes" in data:
+            merged = {**(obj.attributes or {}), **data["attributes"]}
+            if merged != obj.attributes:
+                obj.attributes = merged
+                changed.add("attributes")
+        owner = data.get("owner")
+        if owner is None and obj.pk is None:
+            owner = self.default_owner()
+        if owner is not None and obj.owner_id != owner.pk:
+            obj.owner_id = owner.pk
+            changed.add("owner")
+            team = self.team_of(owner)
+            if team is not None and obj.team_id != team:
+                obj.team_id = team
+                changed.add("team")
+        rep = data.get("representative")
+        if rep is not None and obj.representative_id != rep.pk:
+            obj.representative_id = rep.pk
+            changed.add("representative")
+        new_tags = [t for t in data.get("tags", ()) if t not in tags_now]
+        return changed, new_tags
+
+    def handle_batch(self, rows: list[Row]) -> None:
+        parsed = []
+        for line, raw in rows:
+            data = self.parse(line, raw)
+            if data is not None:
+                parsed.append((line, raw, data))
+        if not parsed:
+            return
+        visible = self.customers()
+        ext_ids = [d["external_id"] for _l, _r, d in parsed if "external_id" in d]
+        by_ext = {c.external_id: c for c in visible.filter(external_id__in=ext_ids)} if ext_ids else {}
+        taken: set[str] = set()
+        if ext_ids and self.actor is not None:
+            taken = set(
+                Customer.objects.filter(external_id__in=ext_ids)
+                .exclude(pk__in=[c.pk for c in by_ext.values()])
+                .values_list("external_id", flat=True)
+            )
+        mobiles = [d["mobile"] for _l, _r, d in parsed if "external_id" not in d and "mobile" in d]
+        emails = [
+            d["email"]
+            for _l, _r, d in parsed
+            if "external_id" not in d and "mobile" not in d and "email" in d
+        ]
+        by_mobile: dict[str, list[Customer]] = defaultdict(list)
+        by_email: dict[str, list[Customer]] = defaultdict(list)
+        if mobiles:
+            for c in visible.filter(mobile__in=mobiles):
+                by_mobile[c.mobile].append(c)
+        if emails:
+            for c in visible.filter(email__in=emails):
+                by_email[c.email].append(c)
+        matched_ids = {c.pk for c in by_ext.values()} | {
+            c.pk for group in (*by_mobile.values(), *by_email.values()) for c in group
+        }
+        tags_of: dict[int, set[str]] = defaultdict(set)
+        if matched_ids:
+            for cid, name in Customer.tags.through.objects.filter(customer_id__in=matched_ids).values_list(
+                "customer_id", "tag__name"
+            ):
+                tags_of[cid].add(name)
+
+        seen: dict[object, int] = {}
+        new: list[Customer] = []
+        updated: list[Customer] = []
+        update_fields: set[str] = set()
+        reindex_ids: list[int] = []
+        tag_links: list[tuple[Customer, list[str]]] = []
+        for line, raw, data in parsed:
+            ext = data.get("external_id")
+            obj = None
+            if ext:
+                key: object = ("ext", ext)
+                if ext in taken:
+                    self.reject(line, "external_id", _("This external id is already in use."), raw)
+                    continue
+                obj = by_ext.get(ext)
+            else:
+                field = "mobile" if "mobile" in data else "email" if "email" in data else None
+                key = (field, data[field]) if field else ("line", line)
+                candidates = (by_mobile if field == "mobile" else by_email).get(data.get(field), [])
+                if len(candidates) > 1:
+                    self.reject(
+                        line,
+                        field,
+                        _(
+                            "%(count)d existing customers have this %(field)s: add an external id "
+                            "column to say which one this row is."
+                        )
+                        % {"count": len(candidates), "field": field},
+                        raw,
+                    )
+                    continue
+                obj = candidates[0] if candidates else None
+            if obj is not None:
+                key = ("pk", obj.pk)
+            if key in seen:
+                self.reject(
+                    line,
+                    "external_id" if ext else "mobile",
+                    _("Duplicate of line %(line)d in this file.") % {"line": seen[key]},
+                    raw,
+                )
+                continue
+            seen[key] = line
+            if obj is None:
+                obj = Customer()
+                _changed, add_tags = self.assign(obj, data, set())
+                new.append(obj)
+                if add_tags:
+                    tag_links.append((obj, add_tags))
+                self.result.created += 1
+                continue
+            changed, add_tags = self.assign(obj, data, tags_of[obj.pk])
+            if not changed and not add_tags:
+                self.result.unchanged += 1
+                continue
+            self.result.updated += 1
+            if changed:
+                updated.append(obj)
+                update_fields |= changed
+                if changed & {"name", "alt_name", "mobile", "phone", "email", "external_id"}:
+                    reindex_ids.append(obj.pk)
+            if add_tags:
+                tag_links.append((obj, add_tags))
+        if self.dry_run:
+            return
+        self.write(new, updated, update_fields, reindex_ids, tag_links)
+
+    def write(self, new, updated, update_fields, reindex_ids, tag_links) -> None:
+        if new:
+            insert_customers(new)
+            insert_search_tokens(new)
+        if updated:
+            now = timezone.now()
+            for obj in updated:
+                obj.updated_at = now
+            fields = sorted({Customer._meta.get_field(f).name for f in update_fields} | {"updated_at"})
+            Customer.objects.bulk_update(updated, fields, batch_size=500)
+        if reindex_ids:
+            search.reindex(reindex_ids)
+        if tag_links:
+            names = {t for _c, tags in tag_links for t in tags}
+            tag_ids = dict(Tag.objects.filter(name__in=names).values_list("name", "id"))
+            missing = names - set(tag_ids)
+            if missing:
+                Tag.objects.bulk_create([Tag(name=n) for n in missing], ignore_conflicts=True)
+                tag_ids = dict(Tag.objects.filter(name__in=names).values_list("name", "id"))
+            through = Customer.tags.through
+            through.objects.bulk_create(
+                [through(customer_id=c.pk, tag_id=tag_ids[t]) for c, tags in tag_links for t in tags],
+                ignore_conflicts=True,
+            )

@@ -1,0 +1,340 @@
+"""Order import: one line per row, grouped into orders by `order_id`; an order is written whole or
+rejected whole. Returns are lines with a negative quantity. Upsert by order number."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tenure.commerce.models import Order, OrderLine, Product
+from tenure.commerce.services import line_amount
+from tenure.customers.models import Customer
+from tenure.imports import fields as F
+from tenure.imports.base import Importer, Row
+
+CHANNEL_CHOICES = F.choice_table(
+    Order.Channel,
+    {
+        "store": ["shop", "retail", "门店", "实体店", "店铺"],
+        "online": ["web", "ecommerce", "e-commerce", "线上", "网店", "网上", "电商"],
+        "phone": ["telephone", "电话", "电话订购"],
+        "dealer": ["partner", "经销商", "代理商", "渠道商"],
+        "other": ["其他"],
+    },
+)
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+
+@dataclass
+class Line:
+    line: int
+    raw: dict[str, str]
+    order_id: str
+    customer_ref: str
+    ordered_at: object
+    sku: str
+    product_name: str
+    quantity: Decimal
+    unit_price: Decimal
+    cost: Decimal | None
+    currency: str
+    channel: str
+
+
+class OrderImporter(Importer):
+    kind = F.ORDERS
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.order_field = next((h for h, f in self.mapping.items() if f == "order_id"), None)
+        self.written: set[str] = set()  # order numbers written in this run (fragments append)
+
+    def group_key(self, raw):
+        return raw.get(self.order_field, "").strip() if self.order_field else None
+
+    def parse(self, line: int, raw: dict[str, str]) -> tuple[Line | None, list[tuple[str, str]]]:
+        mapped, _extra = self.values(raw)
+        errors: list[tuple[str, str]] = []
+
+        def get(field, parser, required=False):
+            value = mapped.get(field, "")
+            if not value.strip():
+                if required:
+                    errors.append((field, _("This field is required.")))
+                return None
+            try:
+                return parser(value)
+            except F.BadValue as exc:
+                errors.append((field, str(exc)))
+                return None
+
+        order_id = get("order_id", lambda v: F.text(F.clean_id(v), 64), required=True)
+        customer_ref = get("customer_external_id", lambda v: F.text(F.clean_id(v), 100))
+        ordered_at = get("date", F.datetime, required=True)
+        sku = get("sku", lambda v: F.text(v, 64), required=True)
+        product_name = get("product_name", lambda v: F.text(v, 255)) or ""
+        quantity = get("quantity", lambda v: F.decimal(v, places=3, max_digits=12), required=True)
+        unit_price = get("unit_price", lambda v: F.decimal(v, places=4, max_digits=14), required=True)
+        cost = get("cost", lambda v: F.decimal(v, places=4, max_digits=14))
+        currency = get("currency", self.currency) or settings.TENURE_CURRENCY
+        channel = get("channel", lambda v: F.choice(v, CHANNEL_CHOICES, _("channel"))) or Order.Channel.OTHER
+        if quantity is not None and quantity == 0:
+            errors.append(("quantity", _("Quantity cannot be zero.")))
+        if unit_price is not None and unit_price < 0:
+            errors.append(("unit_price", _("Unit price cannot be negative.")))
+        if cost is not None and cost < 0:
+            errors.append(("cost", _("Cost cannot be negative.")))
+        if ordered_at is not None and ordered_at > timezone.now() + timedelta(days=1):
+            errors.append(("date", _("The date is in the future.")))
+        if errors:
+            return None, errors
+        return (
+            Line(
+                line,
+                raw,
+                order_id,
+                customer_ref or "",
+                ordered_at,
+                sku,
+                product_name,
+                quantity,
+                unit_price,
+                cost,
+                currency,
+                channel,
+            ),
+            [],
+        )
+
+    @staticmethod
+    def currency(value: str) -> str:
+        code = value.strip().upper()
+        if len(code) != 3 or not code.isalpha():
+            raise F.BadValue(_("“%(value)s” is not a three-letter currency code.") % {"value": value})
+        return code
+
+    def handle_batch(self, rows: list[Row]) -> None:
+        groups: dict[str, list] = {}
+        bad: dict[str, list] = {}
+        for line, raw in rows:
+            parsed, errors = self.parse(line, raw)
+            key = parsed.order_id if parsed else (self.group_key(raw) or f"\0line{line}")
+            groups.setdefault(key, []).append((line, raw, parsed, errors))
+            if errors:
+                bad.setdefault(key, []).append(line)
+        orders: dict[str, list[Line]] = {}
+        for key, members in groups.items():
+            if key in bad:
+                self.reject_order(key, members, bad[key][0])
+                continue
+            lines = [m[2] for m in members]
+            refs = {ln.customer_ref for ln in lines}
+            if len(refs) > 1:
+                self.reject_lines(
+                    lines,
+                    "customer_external_id",
+                    _("The lines of order %(order)s name different customers.") % {"order": key},
+                )
+                continue
+            if not lines[0].customer_ref:
+                self.reject_lines(
+                    lines, "customer_external_id", _("No customer: the order has no customer reference.")
+                )
+                continue
+            orders[key] = lines
+        if not orders:
+            return
+        customer_ids = self.resolve_customers(orders)
+        numbers = list(orders)
+        existing = {o.number: o for o in Order.objects.filter(number__in=numbers)}
+        visible_ids = (
+            set(
+                self.customers()
+                .filter(pk__in={o.customer_id for o in existing.values()})
+                .values_list("pk", flat=True)
+            )
+            if existing
+            else set()
+        )
+        old_lines: dict[int, list[tuple]] = {}
+        if existing:
+            for order_id, sku, qty, price, cost in OrderLine.objects.filter(
+                order_id__in=[o.pk for o in existing.values()]
+            ).values_list("order_id", "product__sku", "quantity", "unit_price", "unit_cost"):
+                old_lines.setdefault(order_id, []).append((sku, qty, price, cost))
+        products = self.products({ln.sku: ln for lines in orders.values() for ln in lines})
+
+        new_orders: list[tuple[Order, list[Line]]] = []
+        replace: list[tuple[Order, list[Line]]] = []
+        append: list[tuple[Order, list[Line]]] = []
+        for number, lines in orders.items():
+            customer_id = customer_ids.get(lines[0].customer_ref)
+            if customer_id is None:
+                continue  # rejected in resolve_customers
+            order = existing.get(number)
+            if order is not None and order.customer_id not in visible_ids:
+                self.reject_lines(lines, "order_id", _("This order number is already in use."))
+                continue
+            if order is not None and number in self.written:
+                append.append((order, lines))
+                self.result.updated += len(lines)
+                continue
+            if order is None:
+                order = Order(number=number, customer_id=customer_id)
+                self.fill(order, lines, products)
+                new_orders.append((order, lines))
+                self.result.created += len(lines)
+                self.written.add(number)
+                continue
+            wanted = sorted(self.signature(ln, products) for ln in lines)
+            same = (
+                order.customer_id == customer_id
+                and order.ordered_at == lines[0].ordered_at
+                and order.channel == lines[0].channel
+                and order.currency == lines[0].currency
+                and sorted(old_lines.get(order.pk, [])) == wanted
+            )
+            if same:
+                self.result.unchanged += len(lines)
+                continue
+            order.customer_id = customer_id
+            self.fill(order, lines, products)
+            replace.append((order, lines))
+            self.result.updated += len(lines)
+            self.written.add(number)
+        if self.dry_run:
+            return
+        self.write(new_orders, replace, append, products)
+
+    # --- helpers ---
+    def reject_lines(self, lines: list[Line], field: str, reason: str) -> None:
+        for ln in lines:
+            self.reject(ln.line, field, reason, ln.raw)
+
+    def reject_order(self, key: str, members: list, first_bad: int) -> None:
+        for line, raw, _parsed, errors in members:
+            if errors:
+                for field, reason in errors:
+                    self.reject(line, field, reason, raw)
+            else:
+                self.reject(
+                    line,
+                    "order_id",
+                    _("Order %(order)s is rejected as a whole: line %(line)d has an error.")
+                    % {"order": key, "line": first_bad},
+                    raw,
+                )
+
+    def resolve_customers(self, orders: dict[str, list[Line]]) -> dict[str, int]:
+        refs = {lines[0].customer_ref for lines in orders.values()}
+        found = dict(self.customers().filter(external_id__in=refs).values_list("external_id", "pk"))
+        unknown = refs - set(found)
+        if unknown and self.create_customers:
+            taken = set(
+                Customer.objects.filter(external_id__in=unknown).values_list("external_id", flat=True)
+            )
+            creatable = sorted(unknown - taken)
+            found.update(self.create_bare_customers(creatable))
+            unknown = taken
+        if unknown:
+            for lines in orders.values():
+                ref = lines[0].customer_ref
+                if ref in unknown:
+                    self.reject_lines(
+                        lines,
+                        "customer_external_id",
+                        _("Unknown customer reference “%(ref)s”.") % {"ref": ref},
+                    )
+        return found
+
+    def products(self, by_sku: dict[str, Line]) -> dict[str, Product]:
+        found = {p.sku: p for p in Product.objects.filter(sku__in=list(by_sku))}
+        missing = [sku for sku in by_sku if sku not in found]
+        if missing:
+            new = [
+                Product(sku=sku, name=by_sku[sku].product_name or sku, cost=by_sku[sku].cost)
+                for sku in missing
+            ]
+            if self.dry_run:
+                found.update({p.sku: p for p in new})
+            else:
+                Product.objects.bulk_create(new, ignore_conflicts=True)
+                found.update({p.sku: p for p in Product.objects.filter(sku__in=missing)})
+        return found
+
+    @staticmethod
+    def unit_cost(ln: Line, products: dict[str, Product]) -> Decimal | None:
+        return ln.cost if ln.cost is not None else products[ln.sku].cost
+
+    def signature(self, ln: Line, products) -> tuple:
+        cost = self.unit_cost(ln, products)
+        return (ln.sku, ln.quantity, ln.unit_price, cost)
+
+    def fill(self, order: Order, lines: list[Line], products, base: list | None = None) -> None:
+        first = lines[0]
+        order.ordered_at = first.ordered_at
+        order.channel = first.channel
+        order.currency = first.currency
+        total = sum((line_amount(ln.quantity, ln.unit_price) for ln in lines), ZERO)
+        cost = sum(((self.unit_cost(ln, products) or ZERO) * ln.quantity for ln in lines), ZERO)
+        order.total = total
+        order.total_cost = cost.quantize(CENT)
+        order.line_count = len(lines)
+        order.is_return = total < 0
+
+    def line_objs(self, order: Order, lines: list[Line], products) -> list[OrderLine]:
+        return [
+            OrderLine(
+                order_id=order.pk,
+                product_id=products[ln.sku].pk,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                unit_cost=self.unit_cost(ln, products),
+                amount=line_amount(ln.quantity, ln.unit_price),
+            )
+            for ln in lines
+        ]
+
+    def write(self, new_orders, replace, append, products) -> None:
+        if new_orders:
+            Order.objects.bulk_create([o for o, _l in new_orders], batch_size=500)
+        if replace:
+            OrderLine.objects.filter(order_id__in=[o.pk for o, _l in replace]).delete()
+        objs = [
+            obj for o, lines in [*new_orders, *replace, *append] for obj in self.line_objs(o, lines, products)
+        ]
+        OrderLine.objects.bulk_create(objs, batch_size=2000)
+        if append:
+            # A later fragment of an order written earlier in this run: recompute from all its lines.
+            for order, _lines in append:
+                all_lines = list(OrderLine.objects.filter(order_id=order.pk))
+                order.total = sum((ln.amount for ln in all_lines), ZERO)
+                order.total_cost = sum(
+                    ((ln.unit_cost or ZERO) * ln.quantity for ln in all_lines), ZERO
+                ).quantize(CENT)
+                order.line_count = len(all_lines)
+                order.is_return = order.total < 0
+        changed = [o for o, _l in [*replace, *append]]
+        if changed:
+            now = timezone.now()
+            for order in changed:
+                order.updated_at = now
+            Order.objects.bulk_update(
+                changed,
+                [
+                    "customer",
+                    "ordered_at",
+                    "channel",
+                    "currency",
+                    "total",
+                    "total_cost",
+                    "line_count",
+                    "is_return",
+                    "updated_at",
+                ],
+                batch_size=500,
+            )

@@ -1,0 +1,236 @@
+import pytest
+from openpyxl import Workbook
+
+from tenure.accounts.models import AuditEntry
+from tenure.customers.models import Customer, SearchToken
+from tenure.customers.search import customer_tokens
+from tenure.imports.base import search_tokens
+from tenure.imports.models import ImportJob
+from tenure.imports.tests.helpers import read_report, run_import, write_csv
+
+pytestmark = pytest.mark.django_db
+
+GOOD = [
+    ["客户编号", "姓名", "手机", "邮箱", "公司", "标签", "会员等级", "负责人"],
+    ["C1", "张伟", "138 1234 5678", "ZW@Example.com", "某公司", "VIP，老客户", "金卡", ""],
+    ["C2", "Li Na", "13900001111", "", "", "", "", "teammate"],
+]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_chinese_headers_in_every_encoding(tmp_path, agent, teammate, encoding):
+    path = write_csv(tmp_path / "c.csv", GOOD, encoding)
+    summary = run_import("customers", path, "--owner", "agent")
+    assert summary["created"] == 2 and summary["rejected"] == 0 and summary["rows"] == 2
+    zw = Customer.objects.get(external_id="C1")
+    assert (zw.name, zw.mobile, zw.email) == ("张伟", "+8613812345678", "zw@example.com")
+    assert zw.attributes == {"company": "某公司", "会员等级": "金卡"}  # unknown column -> attribute
+    assert sorted(zw.tags.values_list("name", flat=True)) == ["VIP", "老客户"]
+    assert zw.owner == agent and zw.team_id == agent.team_ids()[0]
+
+
+def test_owner_column_overrides_owner_option(tmp_path, agent, teammate):
+    run_import("customers", write_csv(tmp_path / "c.csv", GOOD), "--owner", "agent")
+    assert Customer.objects.get(external_id="C2").owner == teammate
+    assert Customer.objects.get(external_id="C1").owner == agent
+
+
+def test_imported_customers_are_searchable(tmp_path, agent, teammate):
+    run_import("customers", write_csv(tmp_path / "c.csv", GOOD), "--owner", "agent")
+    visible = Customer.objects.visible_to(agent)
+    assert list(visible.search("zhangwei").values_list("external_id", flat=True)) == ["C1"]
+    assert list(visible.search("1234 5678").values_list("external_id", flat=True)) == ["C1"]
+
+
+def test_fast_search_tokens_equal_the_search_modules():
+    for mobile in ["+8613812345678", "+14155552671", ""]:
+        c = Customer(
+            name="张伟 Wei",
+            alt_name="David",
+            mobile=mobile,
+            phone="+861065529988",
+            email="a@b.cn",
+            external_id="X 1",
+        )
+        assert search_tokens(c) == customer_tokens(c)
+
+
+def test_reimport_changes_nothing_and_update_counts(tmp_path, agent, teammate):
+    path = write_csv(tmp_path / "c.csv", GOOD)
+    run_import("customers", path, "--owner", "agent")
+    tokens = SearchToken.objects.count()
+    again = run_import("customers", path, "--owner", "agent")
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
+    assert Customer.objects.count() == 2 and SearchToken.objects.count() == tokens
+    changed = [GOOD[0], ["C1", "张伟", "13812345679", "", "", "", "", ""], GOOD[2]]
+    summary = run_import("customers", write_csv(tmp_path / "d.csv", changed))
+    assert (summary["updated"], summary["unchanged"]) == (1, 1)
+    zw = Customer.objects.get(external_id="C1")
+    assert zw.mobile == "+8613812345679"
+    assert zw.email == "zw@example.com"  # an empty cell does not erase
+    assert Customer.objects.visible_to(agent).search("12345679").get() == zw
+
+
+def test_rows_without_external_id_match_on_mobile(tmp_path, agent):
+    rows = [["name", "mobile", "email"], ["A", "13800000001", "a@x.cn"], ["B", "", "b@x.cn"]]
+    path = write_csv(tmp_path / "c.csv", rows)
+    assert run_import("customers", path)["created"] == 2
+    assert run_import("customers", path)["unchanged"] == 2
+    assert Customer.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "reason"),
+    [
+        (["C9", "", "13800000001", "", ""], "name", "A name is required."),
+        (["C9", "X", "12", "", ""], "mobile", "not a valid phone number"),
+        (["C9", "X", "", "bad@", ""], "email", "not a valid email address"),
+        (["C9", "X", "", "", "1990-13-40"], "birthday", "not a valid date"),
+        (["C9", "X", "", "", "yesterday"], "birthday", "not a date"),
+        (["C9", "X" * 201, "", "", ""], "name", "Too long"),
+    ],
+)
+def test_bad_rows_are_reported_with_line_field_reason_and_not_written(tmp_path, row, field, reason):
+    rows = [["external_id", "name", "mobile", "email", "birthday"], ["C0", "Good", "", "", ""], row]
+    report = tmp_path / "r.csv"
+    summary = run_import("customers", write_csv(tmp_path / "c.csv", rows), "--report", report)
+    assert (summary["created"], summary["rejected"]) == (1, 1)
+    assert not Customer.objects.filter(external_id="C9").exists()
+    [rejected] = read_report(report)
+    assert rejected["line"] == "3" and rejected["field"] == field and reason in rejected["reason"]
+    assert rejected["external_id"] == "C9"  # original values kept
+
+
+def test_unknown_owner_is_rejected(tmp_path, agent):
+    rows = [["name", "owner"], ["A", "nobody"]]
+    report = tmp_path / "r.csv"
+    summary = run_import("customers", write_csv(tmp_path / "c.csv", rows), "--report", report)
+    assert summary["rejected"] == 1 and not Customer.objects.exists()
+    assert read_report(report)[0]["field"] == "owner"
+    assert "Unknown staff member" in read_report(report)[0]["reason"]
+
+
+def test_duplicate_in_file_is_rejected(tmp_path):
+    rows = [["编号", "姓名"], ["C1", "A"], ["C1", "B"]]
+    report = tmp_path / "r.csv"
+    summary = run_import("customers", write_csv(tmp_path / "c.csv", rows), "--report", report)
+    assert (summary["created"], summary["rejected"]) == (1, 1)
+    assert "Duplicate of line 2" in read_report(report)[0]["reason"]
+
+
+def test_report_is_formula_injection_safe(tmp_path):
+    rows = [["name", "email"], ['=HYPERLINK("http://x")', "bad"]]
+    report = tmp_path / "r.csv"
+    run_import("customers", write_csv(tmp_path / "c.csv", rows), "--report", report)
+    assert read_report(report)[0]["name"].startswith("'=")
+
+
+def test_dry_run_writes_nothing(tmp_path, agent, teammate):
+    summary = run_import("customers", write_csv(tmp_path / "c.csv", GOOD), "--dry-run")
+    assert summary["created"] == 2 and summary["dry_run"] is True
+    assert (
+        not Customer.objects.exists()
+        and not ImportJob.objects.exists()
+        and not AuditEntry.objects.filter(action=AuditEntry.Action.IMPORT).exists()
+    )
+
+
+def test_map_option_and_ignored_column(tmp_path):
+    rows = [["Kunde", "Handy", "Land"], ["Anna", "13800000009", "DE"]]
+    run_import(
+        "customers",
+        write_csv(tmp_path / "c.csv", rows),
+        "--map",
+        "Kunde=name",
+        "--map",
+        "Handy=mobile",
+        "--map",
+        "Land=-",
+    )
+    anna = Customer.objects.get()
+    assert (anna.name, anna.mobile, anna.attributes) == ("Anna", "+8613800000009", {})
+
+
+def test_one_audit_entry_per_run(tmp_path, teammate):
+    run_import("customers", write_csv(tmp_path / "c.csv", GOOD))
+    [entry] = AuditEntry.objects.filter(action=AuditEntry.Action.IMPORT)
+    assert entry.action == AuditEntry.Action.IMPORT and entry.changes["created"] == 2
+    assert ImportJob.objects.get().created == 2
+
+
+def test_xlsx(tmp_path, teammate):
+    wb = Workbook()
+    for row in GOOD:
+        wb.active.append(row)
+    wb.active.append([17850, "数字编号", 13800000002, None, None, None, None, None])
+    wb.save(tmp_path / "c.xlsx")
+    assert run_import("customers", tmp_path / "c.xlsx")["created"] == 3
+    assert Customer.objects.get(external_id="17850").mobile == "+8613800000002"
+
+
+def test_fatal_errors_exit_non_zero(tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="Unknown kind"):
+        run_import("products", write_csv(tmp_path / "c.csv", GOOD))
+    with pytest.raises(CommandError, match="Cannot open"):
+        run_import("customers", tmp_path / "missing.csv")
+    with pytest.raises(CommandError, match="required field"):
+        run_import("customers", write_csv(tmp_path / "d.csv", [["foo"], ["bar"]]))
+
+
+def test_web_actor_cannot_update_another_teams_customer(tmp_path, agent, outsider):
+    from tenure.customers.services import customer_create
+    from tenure.imports.services import import_file
+
+    theirs = customer_create(actor=outsider, name="B队", external_id="B1", mobile="13700000000")
+    rows = [["external_id", "name"], ["B1", "Hijacked"]]
+    report = tmp_path / "r.csv"
+    result = import_file(
+        kind="customers", path=write_csv(tmp_path / "c.csv", rows), actor=agent, report_path=report
+    )
+    assert (result.rejected, result.updated) == (1, 0)
+    assert read_report(report)[0]["reason"] == "This external id is already in use."
+    theirs.refresh_from_db()
+    assert theirs.name == "B队"
+    # matching by mobile only looks at visible customers: a new customer is created instead
+    rows = [["name", "mobile"], ["Mine", "13700000000"]]
+    result = import_file(kind="customers", path=write_csv(tmp_path / "d.csv", rows), actor=agent)
+    assert result.created == 1 and Customer.objects.filter(mobile="+8613700000000").count() == 2
+
+
+def test_web_actor_can_only_assign_teammates(tmp_path, agent, outsider):
+    from tenure.imports.services import import_file
+
+    rows = [["name", "owner"], ["A", "outsider"], ["B", "agent"]]
+    result = import_file(kind="customers", path=write_csv(tmp_path / "c.csv", rows), actor=agent)
+    assert (result.created, result.rejected) == (1, 1)
+    assert "not in your teams" in result.preview[0].reason
+
+
+def test_gb18030_after_an_ascii_sample_is_still_read(tmp_path, monkeypatch):
+    from tenure.lib import tabular
+
+    monkeypatch.setattr(tabular, "SAMPLE_BYTES", 64)  # the sample looks like UTF-8…
+    path = tmp_path / "c.csv"
+    good = "".join(f"C{i},Name {i}\n" for i in range(10)).encode()
+    path.write_bytes(b"external_id,name\n" + good + "C99,张伟\n".encode("gb18030"))  # …the end is not
+    assert run_import("customers", path)["created"] == 11
+    assert Customer.objects.get(external_id="C99").name == "张伟"
+
+
+def test_file_breaking_part_way_stops_with_counts(tmp_path, monkeypatch):
+    from django.core.management.base import CommandError
+
+    from tenure.imports import base
+
+    monkeypatch.setattr(base, "BATCH_ROWS", 2)
+    path = tmp_path / "c.csv"
+    head = "external_id,name\nC0,张伟\n".encode("gb18030")
+    good = "".join(f"C{i},Name {i}\n" for i in range(1, 10)).encode()
+    path.write_bytes(head + good + b"C99,\xff\xff\n" + b"C100,After\n")
+    with pytest.raises(CommandError, match="Line 12: the file is not valid gb18030 text"):
+        run_import("customers", path)
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and job.created == Customer.objects.count() == 10
+    assert "Line 12" in job.error

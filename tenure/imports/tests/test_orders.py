@@ -1,0 +1,123 @@
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from tenure.commerce.models import Order, OrderLine, Product
+from tenure.customers.models import Customer
+from tenure.imports.tests.helpers import read_report, run_import, write_csv
+
+pytestmark = pytest.mark.django_db
+
+HEAD = ["订单号", "客户编号", "日期", "商品编号", "商品名称", "数量", "单价", "成本", "渠道"]
+
+
+@pytest.fixture
+def buyers(agent):
+    from tenure.customers.services import customer_create
+
+    return [customer_create(actor=agent, name=n, external_id=e) for n, e in [("甲", "C1"), ("乙", "C2")]]
+
+
+def orders_file(tmp_path, rows, name="o.csv"):
+    return write_csv(tmp_path / name, [HEAD, *rows])
+
+
+ROWS = [
+    ["SO1", "C1", "2024-03-01 10:00", "A", "苹果", "2", "3.50", "2", "门店"],
+    ["SO1", "C1", "2024-03-01 10:00", "B", "梨", "1", "10", "", "门店"],
+    ["SO2", "C2", "2024/3/2", "A", "苹果", "5", "3.50", "2", "online"],
+    ["R1", "C1", "2024-03-05", "A", "苹果", "-1", "3.50", "2", ""],
+]
+
+
+def test_lines_are_grouped_into_orders_with_totals(tmp_path, buyers):
+    summary = run_import("orders", orders_file(tmp_path, ROWS))
+    assert (summary["rows"], summary["created"], summary["rejected"]) == (4, 4, 0)
+    so1 = Order.objects.get(number="SO1")
+    assert so1.customer == buyers[0] and so1.line_count == 2 and so1.channel == "store"
+    assert so1.total == Decimal("17.00") and so1.total_cost == Decimal("4.00")
+    assert timezone.localtime(so1.ordered_at).hour == 10  # local time (TIME_ZONE)
+    assert Order.objects.get(number="SO2").total == Decimal("17.50")
+    assert Product.objects.get(sku="A").name == "苹果"
+
+
+def test_returns_are_negative_lines(tmp_path, buyers):
+    run_import("orders", orders_file(tmp_path, ROWS))
+    ret = Order.objects.get(number="R1")
+    assert ret.is_return and ret.total == Decimal("-3.50")
+    assert OrderLine.objects.get(order=ret).quantity == Decimal("-1")
+
+
+def test_reimport_is_idempotent(tmp_path, buyers):
+    path = orders_file(tmp_path, ROWS)
+    run_import("orders", path)
+    again = run_import("orders", path)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 4)
+    assert OrderLine.objects.count() == 4 and Order.objects.count() == 3
+
+
+def test_changed_order_is_replaced(tmp_path, buyers):
+    run_import("orders", orders_file(tmp_path, ROWS))
+    changed = [ROWS[0], [*ROWS[1][:5], "3", *ROWS[1][6:]]]
+    summary = run_import("orders", orders_file(tmp_path, changed, "p.csv"))
+    assert summary["updated"] == 2
+    assert Order.objects.get(number="SO1").total == Decimal("37.00")
+    assert OrderLine.objects.filter(order__number="SO1").count() == 2
+
+
+def test_one_bad_line_rejects_its_whole_order(tmp_path, buyers):
+    rows = [ROWS[0], [*ROWS[1][:6], "-10", *ROWS[1][7:]], ROWS[2]]
+    report = tmp_path / "r.csv"
+    summary = run_import("orders", orders_file(tmp_path, rows), "--report", report)
+    assert (summary["created"], summary["rejected"]) == (1, 2)
+    assert not Order.objects.filter(number="SO1").exists()
+    lines = {r["line"]: r for r in read_report(report)}
+    assert lines["3"]["field"] == "unit_price" and "negative" in lines["3"]["reason"]
+    assert "line 3" in lines["2"]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("cells", "field", "reason"),
+    [
+        ({2: "yesterday"}, "date", "not a date"),
+        ({5: "two"}, "quantity", "not a number"),
+        ({5: "0"}, "quantity", "zero"),
+        ({1: "C404"}, "customer_external_id", "Unknown customer reference"),
+        ({1: ""}, "customer_external_id", "No customer"),
+        ({3: ""}, "sku", "required"),
+    ],
+)
+def test_bad_lines(tmp_path, buyers, cells, field, reason):
+    row = list(ROWS[2])
+    for i, v in cells.items():
+        row[i] = v
+    report = tmp_path / "r.csv"
+    summary = run_import("orders", orders_file(tmp_path, [row]), "--report", report)
+    assert summary["rejected"] == 1 and not Order.objects.exists()
+    [rej] = read_report(report)
+    assert (rej["line"], rej["field"]) == ("2", field) and reason in rej["reason"]
+
+
+def test_create_customers_option(tmp_path, agent):
+    summary = run_import("orders", orders_file(tmp_path, ROWS), "--create-customers", "--owner", "agent")
+    assert summary["customers_created"] == 2 and summary["created"] == 4
+    bare = Customer.objects.get(external_id="C1")
+    assert bare.name == "C1" and bare.owner == agent
+
+
+def test_dry_run_writes_nothing(tmp_path, buyers):
+    summary = run_import("orders", orders_file(tmp_path, ROWS), "--dry-run", "--create-customers")
+    assert summary["created"] == 4
+    assert not Order.objects.exists() and not Product.objects.exists()
+
+
+def test_order_lines_split_across_batches(tmp_path, buyers, monkeypatch):
+    from tenure.imports import base
+
+    monkeypatch.setattr(base, "BATCH_ROWS", 2)
+    rows = [ROWS[0], ROWS[2], ROWS[1]]  # SO1's lines are not adjacent
+    summary = run_import("orders", orders_file(tmp_path, rows))
+    assert summary["created"] + summary["updated"] == 3
+    so1 = Order.objects.get(number="SO1")
+    assert so1.line_count == 2 and so1.total == Decimal("17.00")
