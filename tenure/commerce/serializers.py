@@ -9,6 +9,7 @@ from tenure.commerce.models import Order, OrderLine, Product
 from tenure.core.api import StrictSerializer, VisibleCustomerField
 
 MAX_LINES = 1000
+MAX_AMOUNT = Decimal(10) ** 13  # order totals are numeric(16, 2)
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -106,6 +107,11 @@ class LineInputSerializer(StrictSerializer):
             raise serializers.ValidationError(_("Quantity cannot be zero."))
         return value
 
+    def validate(self, attrs):
+        if abs(attrs["quantity"] * attrs["unit_price"]) >= MAX_AMOUNT:
+            raise serializers.ValidationError({"unit_price": [_("The line amount is too large.")]})
+        return attrs
+
 
 class OrderInputSerializer(StrictSerializer):
     customer = VisibleCustomerField()
@@ -114,3 +120,8 @@ class OrderInputSerializer(StrictSerializer):
     channel = serializers.ChoiceField(choices=Order.Channel.choices, required=False)
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False, help_text=_("ISO 4217 code."))
     lines = LineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+
+    def validate_lines(self, lines):
+        if abs(sum(line["quantity"] * line["unit_price"] for line in lines)) >= MAX_AMOUNT:
+            raise serializers.ValidationError(_("The order total is too large."))
+        return lines

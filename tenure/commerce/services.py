@@ -49,6 +49,9 @@ def validate_line(line: LineInput) -> None:
 def product_get_or_create(*, sku: str, name: str = "", price: Decimal | None = None, cost=None) -> Product:
     product = Product.objects.filter(sku=sku).first()
     if product is None:
+        # A line's unit cost may carry 4 decimals; the product's list cost keeps cents.
+        price = price.quantize(CENT) if isinstance(price, Decimal) else price
+        cost = cost.quantize(CENT) if isinstance(cost, Decimal) else cost
         product = Product(sku=sku, name=name or sku, price=price, cost=cost)
         product.full_clean()
         product.save()

@@ -18,17 +18,18 @@ from tenure.interactions.services import interaction_log
 URL = "/api/v1/customers/"
 
 
+def token_client(user) -> APIClient:
+    """An APIClient sending `Authorization: Token <fresh key>` for user (other API tests import it)."""
+    _token, key = token_create(user=user, name="test")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
 @pytest.fixture
 def api_for(db):
-    """api_for(user) -> an APIClient sending `Authorization: Token <fresh key>` for user."""
-
-    def _make(user):
-        _token, key = token_create(user=user, name="test")
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-        return client
-
-    return _make
+    """api_for(user) -> token_client(user)."""
+    return token_client
 
 
 def detail(customer, suffix=""):
