@@ -215,6 +215,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerKindEnum": "tenure.customers.models.Customer.Kind",
+        "AddressKindEnum": "tenure.customers.models.Address.Kind",
+        "InteractionKindEnum": "tenure.interactions.models.Interaction.Kind",
+        "ContactChannelEnum": "tenure.customers.models.Customer.Channel",
+    },
 }
 TENURE_TOKEN_DAYS = int(os.environ.get("TENURE_TOKEN_DAYS", "365"))
 

@@ -49,6 +49,9 @@ def validate_line(line: LineInput) -> None:
 def product_get_or_create(*, sku: str, name: str = "", price: Decimal | None = None, cost=None) -> Product:
     product = Product.objects.filter(sku=sku).first()
     if product is None:
+        # A line's unit cost may carry 4 decimals; the product's list cost keeps cents.
+        price = price.quantize(CENT) if isinstance(price, Decimal) else price
+        cost = cost.quantize(CENT) if isinstance(cost, Decimal) else cost
         product = Product(sku=sku, name=name or sku, price=price, cost=cost)
         product.full_clean()
         product.save()
@@ -112,3 +115,41 @@ def order_create(
         summary=f"order {order.number} {order.total} {order.currency}",
     )
     return order
+
+
+PRODUCT_FIELDS = {"sku", "name", "category", "price", "cost", "currency", "active"}
+
+
+@transaction.atomic
+def product_create(*, actor: User | None, **fields) -> Product:
+    unknown = set(fields) - PRODUCT_FIELDS
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+    fields["sku"] = (fields.get("sku") or "").strip()
+    if fields.get("currency"):
+        fields["currency"] = fields["currency"].upper()
+    product = Product(**fields)
+    product.full_clean()
+    product.save()
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE, instance=product, summary=str(product))
+    return product
+
+
+@transaction.atomic
+def product_update(*, product: Product, actor: User | None, **fields) -> Product:
+    unknown = set(fields) - PRODUCT_FIELDS
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+    if "sku" in fields:
+        fields["sku"] = (fields["sku"] or "").strip()
+    if fields.get("currency"):
+        fields["currency"] = fields["currency"].upper()
+    before = audit.snapshot(product)
+    for name, value in fields.items():
+        setattr(product, name, value)
+    product.full_clean()
+    product.save()
+    changes = audit.diff(before, audit.snapshot(product))
+    if changes:
+        audit.record(actor=actor, action=AuditEntry.Action.UPDATE, instance=product, changes=changes)
+    return product
