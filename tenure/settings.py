@@ -172,6 +172,8 @@ TENURE_CURRENCY = os.environ.get("TENURE_CURRENCY", "CNY")
 # --- Static files (all vendored; nothing from a CDN) -----------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("TENURE_STATIC_ROOT", VAR_DIR / "static"))
+# tenure/static (our CSS/JS and the vendored htmx/ECharts) is not inside an app: list it for the finders.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
