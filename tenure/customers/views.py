@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -335,19 +335,41 @@ def order_detail(request, pk: int, order_pk: int):
 @require_GET
 def customer_history(request, pk: int):
     customer = get_customer_for_user(request.user, pk)
+    from django.apps import apps
+
     entries = []
     for entry in audit_history(customer):
         rows = []
+        try:
+            model = apps.get_model(entry.model)
+        except (LookupError, ValueError):
+            model = None
         if isinstance(entry.changes, dict):
             for field, value in entry.changes.items():
+                label = _field_label(model, field)
                 if isinstance(value, list) and len(value) == 2:
-                    rows.append((field, value[0], value[1]))
+                    rows.append((label, value[0], value[1]))
                 else:
-                    rows.append((field, None, value))
+                    rows.append((label, None, value))
         entries.append((entry, rows))
     return render(
         request, "customers/history.html", {"customer": customer, "entries": entries, "tab": "history"}
     )
+
+
+def _field_label(model, field: str) -> str:
+    """A field's translated verbose name where the model knows it, else the raw key."""
+    if model is not None:
+        try:
+            return str(model._meta.get_field(field).verbose_name)
+        except FieldDoesNotExist:  # tags, merged, moved…: shown by the names below
+            pass
+    return {
+        "tags": _("tags"),
+        "merged": _("merged record"),
+        "moved": _("moved"),
+        "filled": _("filled in"),
+    }.get(field, field)
 
 
 # --- Contacts and addresses (inline, HTMX) ------------------------------------------------------

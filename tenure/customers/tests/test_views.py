@@ -513,7 +513,7 @@ def test_order_of_another_customer_is_404(client_for, agent, customer, order):
 def test_history_shows_who_when_before_after(client_for, agent, customer):
     customer_update(customer=customer, actor=agent, lifecycle_stage="active")
     body = client_for(agent).get(reverse("customers:history", args=[customer.pk])).content.decode()
-    assert "lifecycle_stage" in body and "new" in body and "active" in body and "agent" in body
+    assert "lifecycle stage" in body and "new" in body and "active" in body and "agent" in body
 
 
 # --- duplicates and merge -----------------------------------------------------------------------------
