@@ -70,6 +70,17 @@ def test_outsider_gets_404_on_every_customer_url(client_for, outsider, customer,
     assert Contact.objects.filter(pk=contact.pk).exists()
     assert Address.objects.filter(pk=address.pk).exists()
     assert not customer.interactions.exists()
+    for name in ("edit", "preferences", "contact_edit", "address_edit"):
+        url = dict((n, u) for n, u, _m in urls(customer, order, contact, address))[name]
+        assert (
+            c.post(
+                url, {"name": "Hacked", "kind": "person", "lifecycle_stage": "new", "line": "x"}
+            ).status_code
+            == 404
+        )
+    customer.refresh_from_db()
+    assert customer.name == "张伟"
+    assert Contact.objects.get(pk=contact.pk).name == "李娜"
 
 
 def test_outsider_cannot_merge_or_look_up_team_a(client_for, outsider, customer, agent):
