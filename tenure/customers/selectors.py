@@ -58,3 +58,113 @@ def duplicate_candidates(user, customer: Customer, limit: int = 10):
     if customer.alt_name:
         rule |= Q(alt_name__iexact=customer.alt_name)
     return Customer.objects.visible_to(user).filter(rule).exclude(pk=customer.pk).order_by("id")[:limit]
+
+
+# --- Reads for the staff web interface -----------------------------------------------------------
+
+LIST_SORTS = {
+    "-id": ("-id",),
+    "id": ("id",),
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "stage": ("lifecycle_stage", "-id"),
+    "-updated": ("-updated_at", "-id"),
+}
+
+
+def customer_list(user, *, q: str = "", filters: dict | None = None, sort: str = "-id"):
+    """Visible customers matching the search box and the list filters, sorted.
+
+    `filters` may hold kind, stage, owner (user id), representative (user id), tag (name) and
+    dnc ("1" / "0"). Unknown values are ignored rather than failing the page.
+    """
+    qs = Customer.objects.visible_to(user)
+    if q:
+        qs = qs.search(q)
+    filters = filters or {}
+    if filters.get("kind") in Customer.Kind.values:
+        qs = qs.filter(kind=filters["kind"])
+    if filters.get("stage") in Customer.Stage.values:
+        qs = qs.filter(lifecycle_stage=filters["stage"])
+    for field in ("owner", "representative"):
+        value = str(filters.get(field) or "")
+        if value == "none":
+            qs = qs.filter(**{f"{field}__isnull": True})
+        elif value.isdigit():
+            qs = qs.filter(**{f"{field}_id": int(value)})
+    tag = (filters.get("tag") or "").strip()
+    if tag:
+        qs = qs.filter(tags__name=tag)
+    if filters.get("dnc") in ("1", "0"):
+        qs = qs.filter(do_not_contact=filters["dnc"] == "1")
+    return qs.order_by(*LIST_SORTS.get(sort, LIST_SORTS["-id"]))
+
+
+def customers_by_phone(user, raw: str):
+    """Screen pop: visible customers whose mobile, phone or a contact's mobile is the caller's number
+    (any writing: spaces, dashes, +86/0086, full-width digits)."""
+    from django.conf import settings
+
+    from tenure.customers.models import Contact
+    from tenure.lib.phone import lookup_candidates
+
+    numbers = lookup_candidates(raw, settings.TENURE_PHONE_REGION)
+    if not numbers:
+        return Customer.objects.none()
+    via_contact = Contact.objects.filter(mobile__in=numbers).values("customer_id")
+    return (
+        Customer.objects.visible_to(user)
+        .filter(Q(mobile__in=numbers) | Q(phone__in=numbers) | Q(pk__in=via_contact))
+        .select_related("owner", "representative")
+        .order_by("-id")
+    )
+
+
+DUPLICATE_KEYS = ("mobile", "phone", "email", "name")
+
+
+def duplicate_groups(user, *, per_key: int = 50) -> list[dict]:
+    """Groups of visible customers sharing a normalised mobile, phone, email or the same name.
+
+    Set-based: one GROUP BY per key (capped at `per_key` groups), then one query per key for the
+    members of the groups shown. Returns [{"key": "mobile", "value": "+86…", "customers": [...]}].
+    """
+    visible = Customer.objects.visible_to(user)
+    groups: list[dict] = []
+    for key in DUPLICATE_KEYS:
+        values = list(
+            visible.exclude(**{key: ""})
+            .order_by()
+            .values(key)
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .order_by("-n", key)
+            .values_list(key, flat=True)[:per_key]
+        )
+        if not values:
+            continue
+        members: dict[str, list] = {v: [] for v in values}
+        rows = (
+            visible.filter(**{f"{key}__in": values}).select_related("owner", "representative").order_by("id")
+        )
+        for customer in rows:
+            members[getattr(customer, key)].append(customer)
+        groups.extend({"key": key, "value": v, "customers": members[v]} for v in values)
+    return groups
+
+
+def audit_history(customer: Customer, *, limit: int = 200):
+    """The audit trail of one customer (who, when, what changed), newest first."""
+    from tenure.accounts.models import AuditEntry
+
+    return AuditEntry.objects.filter(customer=customer).select_related("actor").order_by("-at", "-id")[:limit]
+
+
+def staff_choices(*, writers_only: bool = False):
+    """Active staff members, for owner / representative pickers and filters."""
+    from tenure.accounts.models import Role, User
+
+    qs = User.objects.filter(is_active=True)
+    if writers_only:
+        qs = qs.exclude(role=Role.ANALYST)
+    return qs.order_by("username")

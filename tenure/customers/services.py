@@ -281,3 +281,90 @@ def customer_delete(*, customer: Customer, actor: User | None) -> None:
         changes={"deleted": snapshot},
         summary=snapshot["name"],
     )
+
+
+# --- Contacts and addresses: edit and remove (used by the customer page) -------------------------
+
+CONTACT_FIELDS = {"name", "title", "mobile", "email", "is_primary", "notes"}
+ADDRESS_FIELDS = {"kind", "country", "region", "city", "line", "postcode"}
+
+
+def _only(fields: dict[str, Any], allowed: set[str]) -> None:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, actor: User | None, **fields) -> Contact:
+    _only(fields, CONTACT_FIELDS)
+    fields = clean_contact_fields(fields)
+    before = audit.snapshot(contact)
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    contact.full_clean()
+    contact.save()
+    changes = audit.diff(before, audit.snapshot(contact))
+    if {"name", "mobile", "email"} & set(changes):
+        search.reindex([contact.customer_id])
+    if changes:
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            instance=contact,
+            customer=contact.customer,
+            changes=changes,
+            summary=contact.name,
+        )
+    return contact
+
+
+@transaction.atomic
+def contact_remove(*, contact: Contact, actor: User | None) -> None:
+    customer = contact.customer
+    snap = audit.snapshot(contact)
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.DELETE,
+        instance=contact,
+        customer=customer,
+        changes={k: [v, None] for k, v in snap.items() if v not in (None, "")},
+        summary=contact.name,
+    )
+    contact.delete()
+    search.reindex([customer.pk])
+
+
+@transaction.atomic
+def address_update(*, address: Address, actor: User | None, **fields) -> Address:
+    _only(fields, ADDRESS_FIELDS)
+    before = audit.snapshot(address)
+    for name, value in fields.items():
+        setattr(address, name, value)
+    address.full_clean()
+    address.save()
+    changes = audit.diff(before, audit.snapshot(address))
+    if changes:
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            instance=address,
+            customer=address.customer,
+            changes=changes,
+            summary=str(address),
+        )
+    return address
+
+
+@transaction.atomic
+def address_remove(*, address: Address, actor: User | None) -> None:
+    snap = audit.snapshot(address)
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.DELETE,
+        instance=address,
+        customer=address.customer,
+        changes={k: [v, None] for k, v in snap.items() if v not in (None, "")},
+        summary=str(address),
+    )
+    address.delete()

@@ -1,2 +1,8 @@
+from django.urls import path
+
+from tenure.interactions import views
+
 app_name = "interactions"
-urlpatterns: list = []
+urlpatterns = [
+    path("customers/<int:pk>/log/", views.interaction_log_view, name="log"),
+]
