@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from django.db import connection, models, transaction
@@ -32,6 +33,8 @@ from tenure.lib.text import pinyin_syllables
 LOCAL = ZoneInfo("Asia/Shanghai")
 YEARS = 3
 CENT = Decimal("0.01")
+_UTC8 = timedelta(hours=8)
+_ZERO = timedelta(0)
 
 TEAMS = {
     "ka": "华东大客户部 / Key Accounts East",
@@ -366,13 +369,13 @@ class DemoGenerator:
 
     # --- helpers ------------------------------------------------------------------------
     def _when(self, day: date) -> datetime:
-        r = self.rng
-        local = datetime(day.year, day.month, day.day, r.randint(9, 20), r.randint(0, 59), tzinfo=LOCAL)
-        return local.astimezone(UTC)
+        """A moment in business hours (09:00–20:59 Beijing time, UTC+8 all year) on `day`, in UTC."""
+        midnight = datetime(day.year, day.month, day.day, tzinfo=UTC) - _UTC8
+        return midnight + timedelta(minutes=540 + int(self.rng.random() * 720))
 
     def _day_between(self, a: date, b: date) -> date:
         span = (b - a).days
-        return a + timedelta(days=self.rng.randint(0, max(span, 0)))
+        return a + timedelta(days=int(self.rng.random() * (max(span, 0) + 1)))
 
     def _mobile(self) -> str:
         r = self.rng
@@ -712,8 +715,19 @@ class Writer:
             self._columns(rows[0])
         names = [f.attname for f in self.fields]
         cols = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
-        pairs = list(zip(names, self.adapters, strict=True))
-        data = [tuple(a(row[n]) if a else row[n] for n, a in pairs) for row in rows]
+        get = itemgetter(*names)
+        adapt = [(i, a) for i, a in enumerate(self.adapters) if a]
+        if len(names) == 1:
+            data = [(get(row),) for row in rows]
+        elif not adapt:
+            data = [get(row) for row in rows]
+        else:
+            data = []
+            for row in rows:
+                values = list(get(row))
+                for i, a in adapt:
+                    values[i] = a(values[i])
+                data.append(values)
         connection.ensure_connection()
         if connection.vendor == "postgresql":
             with connection.connection.cursor() as cur:
@@ -738,8 +752,8 @@ def _adapter(f: models.Field, sqlite: bool) -> Callable | None:
         return nullable(lambda v: v.hex)
     if not sqlite:
         return None
-    if isinstance(f, models.DateTimeField):
-        return nullable(lambda v: v.astimezone(UTC).replace(tzinfo=None).isoformat(" "))
+    if isinstance(f, models.DateTimeField):  # as Django stores them: naive UTC text
+        return nullable(lambda v: (v if v.utcoffset() == _ZERO else v.astimezone(UTC)).isoformat(" ")[:-6])
     if isinstance(f, models.DateField):
         return nullable(lambda v: v.isoformat())
     if isinstance(f, models.DecimalField):
