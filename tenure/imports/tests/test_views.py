@@ -13,7 +13,7 @@ CSV = "客户编号,姓名,手机,邮箱,会员等级\nC1,张伟,13812345678,zw@
 
 @pytest.fixture(autouse=True)
 def _media_and_eager(settings, tmp_path):
-    from tenure.celery import app
+    from tenure.celery_app import app
 
     settings.MEDIA_ROOT = tmp_path / "media"
     eager = app.conf.task_always_eager
