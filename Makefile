@@ -51,6 +51,7 @@ messages-check: $(STAMP)
 	cd tenure && ../$(BIN)/python -m tenure makemessages -l zh_Hans -l en --ignore=static --no-obsolete --no-location -v0
 	@git diff --quiet -I'POT-Creation-Date' -- tenure/locale || { git diff --stat -- tenure/locale; \
 	  echo "Translations are out of date: run 'make messages', translate the new zh_Hans entries, commit."; exit 1; }
+	msgfmt --check-format -o /dev/null tenure/locale/zh_Hans/LC_MESSAGES/django.po
 
 worker: $(STAMP)
 	$(BIN)/tenure worker
