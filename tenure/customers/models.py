@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tenure.core.models import TimeStamped
 
@@ -48,8 +49,8 @@ class Customer(TimeStamped):
 
     class Stage(models.TextChoices):
         LEAD = "lead", _("Lead")
-        NEW = "new", _("New")
-        ACTIVE = "active", _("Active")
+        NEW = "new", pgettext_lazy("lifecycle stage", "New")
+        ACTIVE = "active", pgettext_lazy("lifecycle stage", "Active")
         AT_RISK = "at_risk", _("At risk")
         DORMANT = "dormant", _("Dormant")
         CHURNED = "churned", _("Churned")
