@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 LOCALE = Path(__file__).resolve().parents[2] / "locale"
-_ENTRY = re.compile(r'^(msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$')
+_ENTRY = re.compile(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$')
 
 
 def read_po(path: Path) -> list[dict]:
@@ -55,11 +55,13 @@ def test_compiled_catalogue_matches_the_po_file():
     entries = read_po(LOCALE / "zh_Hans" / "LC_MESSAGES" / "django.po")
     with open(LOCALE / "zh_Hans" / "LC_MESSAGES" / "django.mo", "rb") as fh:
         catalog = gettext.GNUTranslations(fh)
-    stale = [
-        e["msgid"]
-        for e in entries
-        if "msgid_plural" not in e and catalog.gettext(unescape(e["msgid"])) != unescape(e["msgstr"])
-    ]
+
+    def compiled(e):
+        if "msgctxt" in e:
+            return catalog.pgettext(unescape(e["msgctxt"]), unescape(e["msgid"]))
+        return catalog.gettext(unescape(e["msgid"]))
+
+    stale = [e["msgid"] for e in entries if "msgid_plural" not in e and compiled(e) != unescape(e["msgstr"])]
     assert stale == [], f"django.mo is stale (run make messages): {stale[:10]}"
 
 
