@@ -63,7 +63,9 @@ class StaffViewSet(
 
     def update(self, request, *args, **kwargs):
         user = self.get_object()
-        data = StaffUpdateSerializer(data=request.data, partial=kwargs.pop("partial", False))
+        data = StaffUpdateSerializer(
+            data=request.data, partial=kwargs.pop("partial", False), context={"user": user}
+        )
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         if user.pk == request.user.pk:
