@@ -22,6 +22,7 @@ def test_schema_documents_token_auth(db):
     assert scheme["type"] == "apiKey"
     assert scheme["in"] == "header"
     assert scheme["name"] == "Authorization"
+    assert "tenure token create" in scheme["description"]
     assert {"tokenAuth": []} in schema["paths"]["/api/v1/customers/"]["get"]["security"]
 
 
