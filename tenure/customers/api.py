@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
@@ -67,22 +68,26 @@ def _int_param(request, name: str, default: int, maximum: int) -> int:
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("List the customers you can see")),
-    retrieve=extend_schema(summary=_("One customer with contacts, addresses, tags and preferences")),
+    list=extend_schema(summary=gettext_lazy("List the customers you can see")),
+    retrieve=extend_schema(
+        summary=gettext_lazy("One customer with contacts, addresses, tags and preferences")
+    ),
     create=extend_schema(
-        summary=_("Create a customer"), request=CustomerInputSerializer, responses={201: CustomerSerializer}
+        summary=gettext_lazy("Create a customer"),
+        request=CustomerInputSerializer,
+        responses={201: CustomerSerializer},
     ),
     update=extend_schema(
-        summary=_("Update a customer (fields not sent are left unchanged)"),
+        summary=gettext_lazy("Update a customer (fields not sent are left unchanged)"),
         request=CustomerInputSerializer,
         responses=CustomerSerializer,
     ),
     partial_update=extend_schema(
-        summary=_("Change some fields of a customer"),
+        summary=gettext_lazy("Change some fields of a customer"),
         request=CustomerInputSerializer,
         responses=CustomerSerializer,
     ),
-    destroy=extend_schema(summary=_("Delete a customer (administrators only)")),
+    destroy=extend_schema(summary=gettext_lazy("Delete a customer (administrators only)")),
 )
 class CustomerViewSet(
     mixins.ListModelMixin,
@@ -133,8 +138,8 @@ class CustomerViewSet(
         services.customer_delete(customer=instance, actor=self.request.user)
 
     @extend_schema(
-        summary=_("Merge a duplicate into this customer"),
-        description=_(
+        summary=gettext_lazy("Merge a duplicate into this customer"),
+        description=gettext_lazy(
             "Every order, interaction, contact, address, tag and history entry of `drop` moves to this "
             "customer; empty fields are filled from `drop`; `drop` is deleted. Both must be visible to you."
         ),
@@ -154,8 +159,10 @@ class CustomerViewSet(
         return Response(out.data)
 
     @extend_schema(
-        summary=_("Likely duplicates of this customer"),
-        description=_("Visible customers with the same phone or email, or the same name (at most 10)."),
+        summary=gettext_lazy("Likely duplicates of this customer"),
+        description=gettext_lazy(
+            "Visible customers with the same phone or email, or the same name (at most 10)."
+        ),
         responses=CustomerSummarySerializer(many=True),
         filters=False,
     )
@@ -166,7 +173,7 @@ class CustomerViewSet(
         return Response(CustomerSummarySerializer(rows, many=True).data)
 
     @extend_schema(
-        summary=_("Audit history of this customer, newest first"),
+        summary=gettext_lazy("Audit history of this customer, newest first"),
         responses=AuditEntrySerializer(many=True),
         filters=False,
     )
@@ -183,13 +190,15 @@ class CustomerViewSet(
         return self.get_paginated_response(AuditEntrySerializer(page, many=True).data)
 
     @extend_schema(
-        summary=_("Timeline of interactions and orders, newest first"),
+        summary=gettext_lazy("Timeline of interactions and orders, newest first"),
         parameters=[
             OpenApiParameter(
-                "cursor", OpenApiTypes.STR, description=_("The `next` value of the previous page.")
+                "cursor", OpenApiTypes.STR, description=gettext_lazy("The `next` value of the previous page.")
             ),
             OpenApiParameter(
-                "page_size", OpenApiTypes.INT, description=_("Items per page (default 50, at most 200).")
+                "page_size",
+                OpenApiTypes.INT,
+                description=gettext_lazy("Items per page (default 50, at most 200)."),
             ),
         ],
         responses=TimelinePageSerializer,
@@ -209,15 +218,18 @@ class CustomerViewSet(
         return Response({"next": next_url, "results": [timeline_item(i) for i in items]})
 
     @extend_schema(
-        summary=_("Phone look-up for screen pop"),
-        description=_(
+        summary=gettext_lazy("Phone look-up for screen pop"),
+        description=gettext_lazy(
             "The visible customers whose mobile or phone, or one of whose contacts' mobile, is the given "
             "number (any format, normalised to E.164). When nothing matches exactly, a partial number is "
             "searched in the search index. At most 20 results."
         ),
         parameters=[
             OpenApiParameter(
-                "phone", OpenApiTypes.STR, required=True, description=_("Caller number, any format.")
+                "phone",
+                OpenApiTypes.STR,
+                required=True,
+                description=gettext_lazy("Caller number, any format."),
             )
         ],
         responses=PhoneLookupSerializer,
@@ -333,7 +345,7 @@ def timeline_item(item) -> dict:
         "id": obj.pk,
         "at": obj.ordered_at,
         "title": obj.number,
-        "detail": _("%(count)s line(s)") % {"count": obj.line_count},
+        "detail": ngettext("%(count)s line", "%(count)s lines", obj.line_count) % {"count": obj.line_count},
         "kind": obj.channel,
         "amount": str(obj.total),
         "currency": obj.currency,
@@ -345,10 +357,10 @@ def timeline_item(item) -> dict:
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Contact persons of the customers you can see")),
-    retrieve=extend_schema(summary=_("One contact person")),
+    list=extend_schema(summary=gettext_lazy("Contact persons of the customers you can see")),
+    retrieve=extend_schema(summary=gettext_lazy("One contact person")),
     create=extend_schema(
-        summary=_("Add a contact person to a customer"),
+        summary=gettext_lazy("Add a contact person to a customer"),
         request=ContactInputSerializer,
         responses={201: ContactSerializer},
     ),
@@ -376,10 +388,10 @@ class ContactViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Addresses of the customers you can see")),
-    retrieve=extend_schema(summary=_("One address")),
+    list=extend_schema(summary=gettext_lazy("Addresses of the customers you can see")),
+    retrieve=extend_schema(summary=gettext_lazy("One address")),
     create=extend_schema(
-        summary=_("Add an address to a customer"),
+        summary=gettext_lazy("Add an address to a customer"),
         request=AddressInputSerializer,
         responses={201: AddressSerializer},
     ),
