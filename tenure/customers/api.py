@@ -9,7 +9,7 @@ import json
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -115,14 +115,25 @@ class CustomerViewSet(
             return [AdminPermission()]
         return [StaffPermission()]
 
-    def _read(self, pk) -> Customer:
-        return self.get_queryset().get(pk=pk)
+    def _read(self, customer: Customer) -> Customer:
+        """The customer as written, with its relations; it may have just left the user's sight (handed
+        to another team or owner), in which case the writer still gets what they wrote, once."""
+        row = (
+            self.get_queryset()
+            .prefetch_related("contacts", "addresses", "tags")
+            .filter(pk=customer.pk)
+            .first()
+        )
+        if row is None:
+            prefetch_related_objects([customer], "contacts", "addresses", "tags")
+            row = customer
+        return row
 
     def create(self, request, *args, **kwargs):
         data = CustomerInputSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         customer = services.customer_create(actor=request.user, **data.validated_data)
-        out = CustomerSerializer(self._read(customer.pk), context=self.get_serializer_context())
+        out = CustomerSerializer(self._read(customer), context=self.get_serializer_context())
         return Response(out.data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -131,8 +142,8 @@ class CustomerViewSet(
         context = {**self.get_serializer_context(), "instance": customer}
         data = CustomerInputSerializer(data=request.data, partial=partial, context=context)
         data.is_valid(raise_exception=True)
-        services.customer_update(customer=customer, actor=request.user, **data.validated_data)
-        return Response(CustomerSerializer(self._read(customer.pk), context=context).data)
+        customer = services.customer_update(customer=customer, actor=request.user, **data.validated_data)
+        return Response(CustomerSerializer(self._read(customer), context=context).data)
 
     def perform_destroy(self, instance):
         services.customer_delete(customer=instance, actor=self.request.user)
@@ -151,12 +162,8 @@ class CustomerViewSet(
         keep = self.get_object()
         data = MergeInputSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        services.customer_merge(keep=keep, drop=data.validated_data["drop"], actor=request.user)
-        out = CustomerSerializer(
-            self.get_queryset().prefetch_related("contacts", "addresses", "tags").get(pk=keep.pk),
-            context=self.get_serializer_context(),
-        )
-        return Response(out.data)
+        keep = services.customer_merge(keep=keep, drop=data.validated_data["drop"], actor=request.user)
+        return Response(CustomerSerializer(self._read(keep), context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary=gettext_lazy("Likely duplicates of this customer"),

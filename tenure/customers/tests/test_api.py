@@ -391,6 +391,19 @@ def test_put_needs_a_name(agent, customer, api_for):
     assert response.json()["notes"] == "x"
 
 
+def test_handing_a_customer_to_another_team_answers_then_hides_it(agent, outsider, customer, api_for):
+    client = api_for(agent)
+    team_b = Team.objects.get(name="Team B")
+    response = client.patch(detail(customer), {"team": team_b.pk, "owner": outsider.pk}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["team"]["name"] == "Team B"
+    assert client.get(detail(customer)).status_code == 404
+    response = client.post(URL, {"name": "给别人的", "owner": outsider.pk}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["team"]["name"] == "Team B"
+    assert client.get(detail(Customer.objects.get(name="给别人的"))).status_code == 404
+
+
 def test_customer_cannot_refer_themselves(agent, customer, api_for):
     response = api_for(agent).patch(detail(customer), {"referred_by": customer.pk}, format="json")
     assert response.status_code == 400
