@@ -26,7 +26,7 @@ from tenure.core.api import DefaultCursorPagination, visible_customers_q
 from tenure.customers import services
 from tenure.customers.filters import AddressFilter, ContactFilter, CustomerFilter
 from tenure.customers.models import Address, Contact, Customer
-from tenure.customers.selectors import duplicate_candidates
+from tenure.customers.selectors import duplicate_candidates, value_summary
 from tenure.customers.serializers import (
     AddressInputSerializer,
     AddressSerializer,
@@ -39,6 +39,7 @@ from tenure.customers.serializers import (
     MergeInputSerializer,
     PhoneLookupSerializer,
     TimelinePageSerializer,
+    ValueSummarySerializer,
 )
 from tenure.lib.phone import lookup_candidates, phone_digits
 
@@ -178,6 +179,16 @@ class CustomerViewSet(
         customer = self.get_object()
         rows = duplicate_candidates(request.user, customer)
         return Response(CustomerSummarySerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary=gettext_lazy("Value summary: lifetime revenue and margin, orders, first and last purchase"),
+        responses=ValueSummarySerializer,
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def summary(self, request, pk=None):
+        customer = self.get_object()
+        return Response(ValueSummarySerializer(value_summary(customer)).data)
 
     @extend_schema(
         summary=gettext_lazy("Audit history of this customer, newest first"),

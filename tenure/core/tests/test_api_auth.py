@@ -21,7 +21,7 @@ ENDPOINTS = [
     "/api/v1/teams/",
     "/api/v1/tokens/",
 ]
-DETAIL_ENDPOINTS = ["", "timeline/", "history/", "duplicates/"]
+DETAIL_ENDPOINTS = ["", "timeline/", "history/", "duplicates/", "summary/"]
 
 
 def _bearer(key):

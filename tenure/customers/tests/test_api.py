@@ -119,7 +119,7 @@ def test_retrieve_nests_contacts_addresses_tags_and_preferences(agent, customer,
 
 def test_outsider_gets_404_on_detail_and_every_sub_resource(outsider, customer, api_for):
     client = api_for(outsider)
-    for suffix in ["", "duplicates/", "history/", "timeline/"]:
+    for suffix in ["", "duplicates/", "history/", "timeline/", "summary/"]:
         response = client.get(detail(customer, suffix))
         assert response.status_code == 404, suffix
         assert response.json() == {"detail": "Not found."}
@@ -493,6 +493,17 @@ def _order(customer, agent, number, when):
         lines=[LineInput(sku="SKU-1", quantity=Decimal("2"), unit_price=Decimal("50"))],
         actor=agent,
     )
+
+
+def test_summary_gives_lifetime_value(agent, customer, api_for):
+    assert api_for(agent).get(detail(customer, "summary/")).json()["buyer_type"] == "none"
+    _order(customer, agent, "SO-1", timezone.now() - timedelta(days=10))
+    _order(customer, agent, "SO-2", timezone.now() - timedelta(days=1))
+    body = api_for(agent).get(detail(customer, "summary/")).json()
+    assert body["revenue"] == "200.00"
+    assert body["orders"] == 2
+    assert body["buyer_type"] == "repeat"
+    assert body["tenure_days"] == 10
 
 
 def test_timeline_merges_interactions_and_orders_newest_first(agent, customer, api_for):
