@@ -238,6 +238,22 @@ def test_cursor_pagination_walks_every_row_once(agent, three, api_for):
     assert seen == ["刘德华", "Bolt Ltd", "Alice Smith"]
 
 
+def test_cursor_pagination_with_ordering_on_equal_names(agent, api_for):
+    made = {customer_create(actor=agent, name="王芳").pk for _ in range(5)} | {
+        customer_create(actor=agent, name="Amy").pk
+    }
+    client = api_for(agent)
+    seen = []
+    response = client.get(URL, {"page_size": 2, "ordering": "-name"})
+    while True:
+        body = response.json()
+        seen += [row["id"] for row in body["results"]]
+        if not body["next"]:
+            break
+        response = client.get(body["next"])
+    assert sorted(seen) == sorted(made)
+
+
 @pytest.mark.parametrize(
     "params",
     [
