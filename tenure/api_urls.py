@@ -13,7 +13,7 @@ from tenure.interactions.api import InteractionViewSet
 
 def not_found(request, *args, **kwargs):
     """Unknown /api/v1/ paths answer in JSON too."""
-    return JsonResponse({"detail": _("Not found.")}, status=404)
+    return JsonResponse({"detail": _("Not found.")}, status=404, json_dumps_params={"ensure_ascii": False})
 
 
 router = DefaultRouter()

@@ -351,6 +351,13 @@ def test_create_rejects_bad_input_naming_the_field(agent, api_for, payload, fiel
     assert Customer.objects.count() == before
 
 
+def test_unknown_fields_are_reported_with_the_other_errors(agent, api_for):
+    response = api_for(agent).post(URL, {"name": "", "colour": "red"}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"name", "colour"}
+    assert response.json()["errors"]["colour"] == ["Unknown field."]
+
+
 def test_create_rejects_a_referrer_of_another_team(agent, outsider, api_for):
     theirs = customer_create(actor=outsider, name="外人客户")
     response = api_for(agent).post(URL, {"name": "x", "referred_by": theirs.pk}, format="json")
