@@ -41,3 +41,14 @@ def test_api_paths_answer_json(agent, path):
     client.force_login(agent)
     response = client.get(path)
     assert response["Content-Type"].startswith("application/json")
+
+
+def test_a_missing_final_slash_redirects_gets_and_explains_posts(agent):
+    client = APIClient()
+    client.force_authenticate(agent)
+    response = client.get("/api/v1/customers?q=x")
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/customers/?q=x"
+    response = client.post("/api/v1/customers", {"name": "x"}, format="json")
+    assert response.status_code == 404
+    assert "/api/v1/customers/" in response.json()["detail"]
