@@ -1,7 +1,7 @@
 """/api/v1/: every domain registers its viewsets on one router."""
 
-from django.http import JsonResponse
-from django.urls import re_path
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, re_path, resolve
 from django.utils.translation import gettext as _
 from rest_framework.routers import DefaultRouter
 
@@ -12,8 +12,29 @@ from tenure.interactions.api import InteractionViewSet
 
 
 def not_found(request, *args, **kwargs):
-    """Unknown /api/v1/ paths answer in JSON too."""
-    return JsonResponse({"detail": _("Not found.")}, status=404)
+    """Unknown /api/v1/ paths answer in JSON too; a path missing its final slash says so."""
+    if not request.path.endswith("/"):
+        match = resolve_or_none(request.path + "/")
+        if match is not None and match.url_name != "api-not-found":
+            if request.method in ("GET", "HEAD"):
+                query = request.META.get("QUERY_STRING", "")
+                return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
+            return JsonResponse(
+                {
+                    "detail": _("Not found. API paths end with a slash: %(path)s")
+                    % {"path": request.path + "/"}
+                },
+                status=404,
+                json_dumps_params={"ensure_ascii": False},
+            )
+    return JsonResponse({"detail": _("Not found.")}, status=404, json_dumps_params={"ensure_ascii": False})
+
+
+def resolve_or_none(path: str):
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None
 
 
 router = DefaultRouter()

@@ -23,6 +23,12 @@ def _english(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Personas get passwords; the production hasher's 1M PBKDF2 rounds would cost ~0.4 s each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _staff(username, role, team):
     user = staff_create(
         username=username, role=role, teams=[team] if team else [], password="Secret-pass-123"

@@ -1,6 +1,7 @@
 """/api/v1/staff/, /teams/ (administrators) and /tokens/ (each user's own API tokens)."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.response import Response
@@ -22,18 +23,20 @@ from tenure.core.api import IsActiveStaff
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Staff members (administrators only)")),
-    retrieve=extend_schema(summary=_("One staff member")),
+    list=extend_schema(summary=gettext_lazy("Staff members (administrators only)")),
+    retrieve=extend_schema(summary=gettext_lazy("One staff member")),
     create=extend_schema(
-        summary=_("Add a staff member"), request=StaffCreateSerializer, responses={201: StaffSerializer}
+        summary=gettext_lazy("Add a staff member"),
+        request=StaffCreateSerializer,
+        responses={201: StaffSerializer},
     ),
     update=extend_schema(
-        summary=_("Change a staff member's role, teams, activity or details"),
+        summary=gettext_lazy("Change a staff member's role, teams, activity or details"),
         request=StaffUpdateSerializer,
         responses=StaffSerializer,
     ),
     partial_update=extend_schema(
-        summary=_("Change a staff member's role, teams, activity or details"),
+        summary=gettext_lazy("Change a staff member's role, teams, activity or details"),
         request=StaffUpdateSerializer,
         responses=StaffSerializer,
     ),
@@ -63,7 +66,9 @@ class StaffViewSet(
 
     def update(self, request, *args, **kwargs):
         user = self.get_object()
-        data = StaffUpdateSerializer(data=request.data, partial=kwargs.pop("partial", False))
+        data = StaffUpdateSerializer(
+            data=request.data, partial=kwargs.pop("partial", False), context={"user": user}
+        )
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         if user.pk == request.user.pk:
@@ -78,10 +83,10 @@ class StaffViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Teams (administrators only)")),
-    retrieve=extend_schema(summary=_("One team")),
+    list=extend_schema(summary=gettext_lazy("Teams (administrators only)")),
+    retrieve=extend_schema(summary=gettext_lazy("One team")),
     create=extend_schema(
-        summary=_("Create a team"), request=TeamInputSerializer, responses={201: TeamSerializer}
+        summary=gettext_lazy("Create a team"), request=TeamInputSerializer, responses={201: TeamSerializer}
     ),
 )
 class TeamViewSet(
@@ -106,14 +111,14 @@ class TeamViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Your API tokens")),
-    retrieve=extend_schema(summary=_("One of your API tokens")),
+    list=extend_schema(summary=gettext_lazy("Your API tokens")),
+    retrieve=extend_schema(summary=gettext_lazy("One of your API tokens")),
     create=extend_schema(
-        summary=_("Create an API token; its key is returned only this once"),
+        summary=gettext_lazy("Create an API token; its key is returned only this once"),
         request=TokenInputSerializer,
         responses={201: TokenCreatedSerializer},
     ),
-    destroy=extend_schema(summary=_("Revoke one of your API tokens")),
+    destroy=extend_schema(summary=gettext_lazy("Revoke one of your API tokens")),
 )
 class TokenViewSet(
     mixins.ListModelMixin,

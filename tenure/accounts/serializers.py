@@ -1,6 +1,8 @@
 """API input and output shapes for staff, teams and API tokens."""
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -52,6 +54,18 @@ class StaffCreateSerializer(StrictSerializer):
     display_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
 
+    def validate(self, attrs):
+        if attrs.get("password"):
+            _check_password(attrs["password"], User(username=attrs["username"], email=attrs.get("email", "")))
+        return attrs
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({"password": exc.messages}) from None
+
 
 class StaffUpdateSerializer(StrictSerializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
@@ -65,6 +79,11 @@ class StaffUpdateSerializer(StrictSerializer):
     email = serializers.EmailField(required=False, allow_blank=True)
     display_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+
+    def validate(self, attrs):
+        if attrs.get("password"):
+            _check_password(attrs["password"], self.context["user"])
+        return attrs
 
 
 class TokenSerializer(serializers.ModelSerializer):

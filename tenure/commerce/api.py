@@ -1,7 +1,7 @@
 """/api/v1/products/ and /api/v1/orders/: the purchase history over HTTP."""
 
 from django.db.models import Prefetch
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -19,20 +19,20 @@ from tenure.core.api import ManagerWritePermission, visible_customers_q
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Products")),
-    retrieve=extend_schema(summary=_("One product")),
+    list=extend_schema(summary=gettext_lazy("Products")),
+    retrieve=extend_schema(summary=gettext_lazy("One product")),
     create=extend_schema(
-        summary=_("Create a product (managers and administrators)"),
+        summary=gettext_lazy("Create a product (managers and administrators)"),
         request=ProductInputSerializer,
         responses={201: ProductSerializer},
     ),
     update=extend_schema(
-        summary=_("Update a product (managers and administrators)"),
+        summary=gettext_lazy("Update a product (managers and administrators)"),
         request=ProductInputSerializer,
         responses=ProductSerializer,
     ),
     partial_update=extend_schema(
-        summary=_("Change some fields of a product (managers and administrators)"),
+        summary=gettext_lazy("Change some fields of a product (managers and administrators)"),
         request=ProductInputSerializer,
         responses=ProductSerializer,
     ),
@@ -67,10 +67,10 @@ class ProductViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Orders of the customers you can see, last recorded first")),
-    retrieve=extend_schema(summary=_("One order with its lines")),
+    list=extend_schema(summary=gettext_lazy("Orders of the customers you can see, last recorded first")),
+    retrieve=extend_schema(summary=gettext_lazy("One order with its lines")),
     create=extend_schema(
-        summary=_("Record an order with its lines"),
+        summary=gettext_lazy("Record an order with its lines"),
         request=OrderInputSerializer,
         responses={201: OrderSerializer},
     ),

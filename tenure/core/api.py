@@ -59,12 +59,19 @@ class StrictSerializerMixin:
     """Reject fields the serializer does not know, instead of silently ignoring them."""
 
     def to_internal_value(self, data):
+        unknown: dict = {}
         if isinstance(data, dict):
             known = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(set(data) - known)
-            if unknown:
-                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
-        return super().to_internal_value(data)
+            unknown = {name: [_("Unknown field.")] for name in sorted(set(data) - known)}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
 
 
 class StrictSerializer(StrictSerializerMixin, serializers.Serializer):

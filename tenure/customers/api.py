@@ -9,9 +9,10 @@ import json
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
@@ -25,7 +26,7 @@ from tenure.core.api import DefaultCursorPagination, visible_customers_q
 from tenure.customers import services
 from tenure.customers.filters import AddressFilter, ContactFilter, CustomerFilter
 from tenure.customers.models import Address, Contact, Customer
-from tenure.customers.selectors import duplicate_candidates
+from tenure.customers.selectors import duplicate_candidates, value_summary
 from tenure.customers.serializers import (
     AddressInputSerializer,
     AddressSerializer,
@@ -38,6 +39,7 @@ from tenure.customers.serializers import (
     MergeInputSerializer,
     PhoneLookupSerializer,
     TimelinePageSerializer,
+    ValueSummarySerializer,
 )
 from tenure.lib.phone import lookup_candidates, phone_digits
 
@@ -67,22 +69,26 @@ def _int_param(request, name: str, default: int, maximum: int) -> int:
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("List the customers you can see")),
-    retrieve=extend_schema(summary=_("One customer with contacts, addresses, tags and preferences")),
+    list=extend_schema(summary=gettext_lazy("List the customers you can see")),
+    retrieve=extend_schema(
+        summary=gettext_lazy("One customer with contacts, addresses, tags and preferences")
+    ),
     create=extend_schema(
-        summary=_("Create a customer"), request=CustomerInputSerializer, responses={201: CustomerSerializer}
+        summary=gettext_lazy("Create a customer"),
+        request=CustomerInputSerializer,
+        responses={201: CustomerSerializer},
     ),
     update=extend_schema(
-        summary=_("Update a customer (fields not sent are left unchanged)"),
+        summary=gettext_lazy("Update a customer (fields not sent are left unchanged)"),
         request=CustomerInputSerializer,
         responses=CustomerSerializer,
     ),
     partial_update=extend_schema(
-        summary=_("Change some fields of a customer"),
+        summary=gettext_lazy("Change some fields of a customer"),
         request=CustomerInputSerializer,
         responses=CustomerSerializer,
     ),
-    destroy=extend_schema(summary=_("Delete a customer (administrators only)")),
+    destroy=extend_schema(summary=gettext_lazy("Delete a customer (administrators only)")),
 )
 class CustomerViewSet(
     mixins.ListModelMixin,
@@ -110,14 +116,25 @@ class CustomerViewSet(
             return [AdminPermission()]
         return [StaffPermission()]
 
-    def _read(self, pk) -> Customer:
-        return self.get_queryset().get(pk=pk)
+    def _read(self, customer: Customer) -> Customer:
+        """The customer as written, with its relations; it may have just left the user's sight (handed
+        to another team or owner), in which case the writer still gets what they wrote, once."""
+        row = (
+            self.get_queryset()
+            .prefetch_related("contacts", "addresses", "tags")
+            .filter(pk=customer.pk)
+            .first()
+        )
+        if row is None:
+            prefetch_related_objects([customer], "contacts", "addresses", "tags")
+            row = customer
+        return row
 
     def create(self, request, *args, **kwargs):
         data = CustomerInputSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         customer = services.customer_create(actor=request.user, **data.validated_data)
-        out = CustomerSerializer(self._read(customer.pk), context=self.get_serializer_context())
+        out = CustomerSerializer(self._read(customer), context=self.get_serializer_context())
         return Response(out.data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -126,15 +143,15 @@ class CustomerViewSet(
         context = {**self.get_serializer_context(), "instance": customer}
         data = CustomerInputSerializer(data=request.data, partial=partial, context=context)
         data.is_valid(raise_exception=True)
-        services.customer_update(customer=customer, actor=request.user, **data.validated_data)
-        return Response(CustomerSerializer(self._read(customer.pk), context=context).data)
+        customer = services.customer_update(customer=customer, actor=request.user, **data.validated_data)
+        return Response(CustomerSerializer(self._read(customer), context=context).data)
 
     def perform_destroy(self, instance):
         services.customer_delete(customer=instance, actor=self.request.user)
 
     @extend_schema(
-        summary=_("Merge a duplicate into this customer"),
-        description=_(
+        summary=gettext_lazy("Merge a duplicate into this customer"),
+        description=gettext_lazy(
             "Every order, interaction, contact, address, tag and history entry of `drop` moves to this "
             "customer; empty fields are filled from `drop`; `drop` is deleted. Both must be visible to you."
         ),
@@ -146,16 +163,14 @@ class CustomerViewSet(
         keep = self.get_object()
         data = MergeInputSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        services.customer_merge(keep=keep, drop=data.validated_data["drop"], actor=request.user)
-        out = CustomerSerializer(
-            self.get_queryset().prefetch_related("contacts", "addresses", "tags").get(pk=keep.pk),
-            context=self.get_serializer_context(),
-        )
-        return Response(out.data)
+        keep = services.customer_merge(keep=keep, drop=data.validated_data["drop"], actor=request.user)
+        return Response(CustomerSerializer(self._read(keep), context=self.get_serializer_context()).data)
 
     @extend_schema(
-        summary=_("Likely duplicates of this customer"),
-        description=_("Visible customers with the same phone or email, or the same name (at most 10)."),
+        summary=gettext_lazy("Likely duplicates of this customer"),
+        description=gettext_lazy(
+            "Visible customers with the same phone or email, or the same name (at most 10)."
+        ),
         responses=CustomerSummarySerializer(many=True),
         filters=False,
     )
@@ -166,7 +181,17 @@ class CustomerViewSet(
         return Response(CustomerSummarySerializer(rows, many=True).data)
 
     @extend_schema(
-        summary=_("Audit history of this customer, newest first"),
+        summary=gettext_lazy("Value summary: lifetime revenue and margin, orders, first and last purchase"),
+        responses=ValueSummarySerializer,
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def summary(self, request, pk=None):
+        customer = self.get_object()
+        return Response(ValueSummarySerializer(value_summary(customer)).data)
+
+    @extend_schema(
+        summary=gettext_lazy("Audit history of this customer, newest first"),
         responses=AuditEntrySerializer(many=True),
         filters=False,
     )
@@ -183,13 +208,15 @@ class CustomerViewSet(
         return self.get_paginated_response(AuditEntrySerializer(page, many=True).data)
 
     @extend_schema(
-        summary=_("Timeline of interactions and orders, newest first"),
+        summary=gettext_lazy("Timeline of interactions and orders, newest first"),
         parameters=[
             OpenApiParameter(
-                "cursor", OpenApiTypes.STR, description=_("The `next` value of the previous page.")
+                "cursor", OpenApiTypes.STR, description=gettext_lazy("The `next` value of the previous page.")
             ),
             OpenApiParameter(
-                "page_size", OpenApiTypes.INT, description=_("Items per page (default 50, at most 200).")
+                "page_size",
+                OpenApiTypes.INT,
+                description=gettext_lazy("Items per page (default 50, at most 200)."),
             ),
         ],
         responses=TimelinePageSerializer,
@@ -209,15 +236,18 @@ class CustomerViewSet(
         return Response({"next": next_url, "results": [timeline_item(i) for i in items]})
 
     @extend_schema(
-        summary=_("Phone look-up for screen pop"),
-        description=_(
+        summary=gettext_lazy("Phone look-up for screen pop"),
+        description=gettext_lazy(
             "The visible customers whose mobile or phone, or one of whose contacts' mobile, is the given "
             "number (any format, normalised to E.164). When nothing matches exactly, a partial number is "
             "searched in the search index. At most 20 results."
         ),
         parameters=[
             OpenApiParameter(
-                "phone", OpenApiTypes.STR, required=True, description=_("Caller number, any format.")
+                "phone",
+                OpenApiTypes.STR,
+                required=True,
+                description=gettext_lazy("Caller number, any format."),
             )
         ],
         responses=PhoneLookupSerializer,
@@ -333,7 +363,7 @@ def timeline_item(item) -> dict:
         "id": obj.pk,
         "at": obj.ordered_at,
         "title": obj.number,
-        "detail": _("%(count)s line(s)") % {"count": obj.line_count},
+        "detail": ngettext("%(count)s line", "%(count)s lines", obj.line_count) % {"count": obj.line_count},
         "kind": obj.channel,
         "amount": str(obj.total),
         "currency": obj.currency,
@@ -345,10 +375,10 @@ def timeline_item(item) -> dict:
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Contact persons of the customers you can see")),
-    retrieve=extend_schema(summary=_("One contact person")),
+    list=extend_schema(summary=gettext_lazy("Contact persons of the customers you can see")),
+    retrieve=extend_schema(summary=gettext_lazy("One contact person")),
     create=extend_schema(
-        summary=_("Add a contact person to a customer"),
+        summary=gettext_lazy("Add a contact person to a customer"),
         request=ContactInputSerializer,
         responses={201: ContactSerializer},
     ),
@@ -376,10 +406,10 @@ class ContactViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Addresses of the customers you can see")),
-    retrieve=extend_schema(summary=_("One address")),
+    list=extend_schema(summary=gettext_lazy("Addresses of the customers you can see")),
+    retrieve=extend_schema(summary=gettext_lazy("One address")),
     create=extend_schema(
-        summary=_("Add an address to a customer"),
+        summary=gettext_lazy("Add an address to a customer"),
         request=AddressInputSerializer,
         responses={201: AddressSerializer},
     ),

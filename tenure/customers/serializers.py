@@ -281,3 +281,20 @@ class PhoneLookupSerializer(serializers.Serializer):
     normalized = serializers.CharField(allow_blank=True, help_text=_("E.164 form, if it is a valid number."))
     exact = serializers.BooleanField(help_text=_("True when the matches are exact E.164 matches."))
     results = CustomerSummarySerializer(many=True)
+
+
+class ValueSummarySerializer(serializers.Serializer):
+    """Lifetime value at a glance (R1.3, R1.7)."""
+
+    revenue = serializers.DecimalField(max_digits=24, decimal_places=2)
+    cost = serializers.DecimalField(max_digits=24, decimal_places=2, allow_null=True)
+    margin = serializers.DecimalField(max_digits=24, decimal_places=2)
+    orders = serializers.IntegerField()
+    returns = serializers.IntegerField()
+    first = serializers.DateTimeField(allow_null=True, help_text=_("First purchase."))
+    last = serializers.DateTimeField(allow_null=True, help_text=_("Last purchase."))
+    tenure_days = serializers.IntegerField(allow_null=True, help_text=_("Days since the first purchase."))
+    buyer_type = serializers.ChoiceField(
+        choices=[("none", "none"), ("first_time", "first_time"), ("repeat", "repeat")]
+    )
+    average_order = serializers.DecimalField(max_digits=24, decimal_places=2, allow_null=True)

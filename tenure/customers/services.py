@@ -161,6 +161,22 @@ def customer_update(*, customer: Customer, actor: User | None, **fields) -> Cust
 
 
 @transaction.atomic
+def customer_delete(*, customer: Customer, actor: User | None) -> None:
+    """Delete a customer with everything that hangs on it; the audit entry keeps a snapshot."""
+    snapshot = audit.snapshot(customer)
+    pk = customer.pk
+    customer.delete()
+    customer.pk = pk
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.DELETE,
+        instance=customer,
+        changes={"deleted": snapshot},
+        summary=snapshot["name"],
+    )
+
+
+@transaction.atomic
 def contact_add(*, customer: Customer, actor: User | None, **fields) -> Contact:
     fields = clean_contact_fields(fields)
     contact = Contact(customer=customer, **fields)
@@ -265,22 +281,6 @@ def register_merge_hook(model, fk: str = "customer") -> None:
 
 def _merge_hooks() -> list[tuple]:
     return list(_MERGE_HOOKS)
-
-
-@transaction.atomic
-def customer_delete(*, customer: Customer, actor: User | None) -> None:
-    """Delete a customer with everything that hangs on it; the audit entry keeps a snapshot."""
-    snapshot = audit.snapshot(customer)
-    pk = customer.pk
-    customer.delete()
-    customer.pk = pk
-    audit.record(
-        actor=actor,
-        action=AuditEntry.Action.DELETE,
-        instance=customer,
-        changes={"deleted": snapshot},
-        summary=snapshot["name"],
-    )
 
 
 # --- Contacts and addresses: edit and remove (used by the customer page) -------------------------

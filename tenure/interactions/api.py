@@ -1,6 +1,6 @@
 """/api/v1/interactions/: the touchpoint log over HTTP."""
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -13,10 +13,12 @@ from tenure.interactions.services import interaction_log
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Interactions with the customers you can see, last logged first")),
-    retrieve=extend_schema(summary=_("One interaction")),
+    list=extend_schema(
+        summary=gettext_lazy("Interactions with the customers you can see, last logged first")
+    ),
+    retrieve=extend_schema(summary=gettext_lazy("One interaction")),
     create=extend_schema(
-        summary=_("Log an interaction"),
+        summary=gettext_lazy("Log an interaction"),
         request=InteractionInputSerializer,
         responses={201: InteractionSerializer},
     ),

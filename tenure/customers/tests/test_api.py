@@ -119,7 +119,7 @@ def test_retrieve_nests_contacts_addresses_tags_and_preferences(agent, customer,
 
 def test_outsider_gets_404_on_detail_and_every_sub_resource(outsider, customer, api_for):
     client = api_for(outsider)
-    for suffix in ["", "duplicates/", "history/", "timeline/"]:
+    for suffix in ["", "duplicates/", "history/", "timeline/", "summary/"]:
         response = client.get(detail(customer, suffix))
         assert response.status_code == 404, suffix
         assert response.json() == {"detail": "Not found."}
@@ -238,6 +238,22 @@ def test_cursor_pagination_walks_every_row_once(agent, three, api_for):
     assert seen == ["刘德华", "Bolt Ltd", "Alice Smith"]
 
 
+def test_cursor_pagination_with_ordering_on_equal_names(agent, api_for):
+    made = {customer_create(actor=agent, name="王芳").pk for _ in range(5)} | {
+        customer_create(actor=agent, name="Amy").pk
+    }
+    client = api_for(agent)
+    seen = []
+    response = client.get(URL, {"page_size": 2, "ordering": "-name"})
+    while True:
+        body = response.json()
+        seen += [row["id"] for row in body["results"]]
+        if not body["next"]:
+            break
+        response = client.get(body["next"])
+    assert sorted(seen) == sorted(made)
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -335,6 +351,13 @@ def test_create_rejects_bad_input_naming_the_field(agent, api_for, payload, fiel
     assert Customer.objects.count() == before
 
 
+def test_unknown_fields_are_reported_with_the_other_errors(agent, api_for):
+    response = api_for(agent).post(URL, {"name": "", "colour": "red"}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"name", "colour"}
+    assert response.json()["errors"]["colour"] == ["Unknown field."]
+
+
 def test_create_rejects_a_referrer_of_another_team(agent, outsider, api_for):
     theirs = customer_create(actor=outsider, name="外人客户")
     response = api_for(agent).post(URL, {"name": "x", "referred_by": theirs.pk}, format="json")
@@ -389,6 +412,19 @@ def test_put_needs_a_name(agent, customer, api_for):
     response = client.put(detail(customer), {"name": "张伟伟", "notes": "x"}, format="json")
     assert response.status_code == 200
     assert response.json()["notes"] == "x"
+
+
+def test_handing_a_customer_to_another_team_answers_then_hides_it(agent, outsider, customer, api_for):
+    client = api_for(agent)
+    team_b = Team.objects.get(name="Team B")
+    response = client.patch(detail(customer), {"team": team_b.pk, "owner": outsider.pk}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["team"]["name"] == "Team B"
+    assert client.get(detail(customer)).status_code == 404
+    response = client.post(URL, {"name": "给别人的", "owner": outsider.pk}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["team"]["name"] == "Team B"
+    assert client.get(detail(Customer.objects.get(name="给别人的"))).status_code == 404
 
 
 def test_customer_cannot_refer_themselves(agent, customer, api_for):
@@ -480,6 +516,17 @@ def _order(customer, agent, number, when):
         lines=[LineInput(sku="SKU-1", quantity=Decimal("2"), unit_price=Decimal("50"))],
         actor=agent,
     )
+
+
+def test_summary_gives_lifetime_value(agent, customer, api_for):
+    assert api_for(agent).get(detail(customer, "summary/")).json()["buyer_type"] == "none"
+    _order(customer, agent, "SO-1", timezone.now() - timedelta(days=10))
+    _order(customer, agent, "SO-2", timezone.now() - timedelta(days=1))
+    body = api_for(agent).get(detail(customer, "summary/")).json()
+    assert body["revenue"] == "200.00"
+    assert body["orders"] == 2
+    assert body["buyer_type"] == "repeat"
+    assert body["tenure_days"] == 10
 
 
 def test_timeline_merges_interactions_and_orders_newest_first(agent, customer, api_for):
