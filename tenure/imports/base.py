@@ -255,11 +255,17 @@ class Importer:
         owned by the default owner (counted in customers_created)."""
         from tenure.customers.models import Customer
 
+        if self.dry_run:
+            # Nothing is written, so a later batch would meet the same references again.
+            seen = self.__dict__.setdefault("_dry_run_customers", set())
+            self.result.customers_created += len(set(refs) - seen)
+            seen.update(refs)
+            return {ref: -1 for ref in refs}
         self.result.customers_created += len(refs)
         owner = self.default_owner()
         team = self.team_of(owner)
-        if self.dry_run or not refs:
-            return {ref: -1 for ref in refs}
+        if not refs:
+            return {}
         objs = [
             Customer(name=ref, external_id=ref, owner_id=owner.pk if owner else None, team_id=team)
             for ref in refs
