@@ -323,6 +323,7 @@ def insert_search_tokens(customers) -> None:
     rows = [(c.pk, t) for c in customers for t in search_tokens(c)]
     if not rows:
         return
+    rows.sort(key=lambda row: row[1])  # in index order: fewer B-tree pages touched per insert
     table = connection.ops.quote_name(SearchToken._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

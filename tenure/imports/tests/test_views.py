@@ -130,3 +130,14 @@ def test_orders_job_with_create_customers(client_for, agent, django_capture_on_c
     job.refresh_from_db()
     assert (job.status, job.created, job.customers_created) == ("done", 1, 1)
     assert Customer.objects.visible_to(agent).get().external_id == "N1"
+
+
+def test_queued_job_status_polls_with_htmx_fragment(client_for, agent):
+    c = client_for(agent)
+    upload(c)
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(status="queued")
+    page = c.get(reverse("imports:status", args=[job.uid])).content.decode()
+    assert 'hx-trigger="every 2s"' in page
+    fragment = c.get(reverse("imports:status", args=[job.uid]), HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith('<div id="job-status"') and "<html" not in fragment
