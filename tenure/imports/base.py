@@ -255,11 +255,17 @@ class Importer:
         owned by the default owner (counted in customers_created)."""
         from tenure.customers.models import Customer
 
+        if self.dry_run:
+            # Nothing is written, so a later batch would meet the same references again.
+            seen = self.__dict__.setdefault("_dry_run_customers", set())
+            self.result.customers_created += len(set(refs) - seen)
+            seen.update(refs)
+            return {ref: -1 for ref in refs}
         self.result.customers_created += len(refs)
         owner = self.default_owner()
         team = self.team_of(owner)
-        if self.dry_run or not refs:
-            return {ref: -1 for ref in refs}
+        if not refs:
+            return {}
         objs = [
             Customer(name=ref, external_id=ref, owner_id=owner.pk if owner else None, team_id=team)
             for ref in refs
@@ -314,9 +320,13 @@ def insert_search_tokens(customers) -> None:
 
     from tenure.customers.models import SearchToken
 
-    rows = [(c.pk, t) for c in customers for t in search_tokens(c)]
+    rows: list[tuple[int, str]] = []
+    for c in customers:
+        pk = c.pk
+        rows.extend((pk, t) for t in search_tokens(c))
     if not rows:
         return
+    rows.sort(key=lambda row: row[1])  # in index order: fewer B-tree pages touched per insert
     table = connection.ops.quote_name(SearchToken._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -334,32 +344,30 @@ def insert_customers(customers: list) -> None:
     an import preparing each value again. Here only the types that need it (JSON, UUID, dates) are
     adapted; rows go in with one executemany (COPY on PostgreSQL) and the ids are read back by uid.
     """
-    from django.db import connection, models
+    from django.db import DEFAULT_DB_ALIAS, connections, models
     from django.utils import timezone
 
     from tenure.customers.models import Customer
 
     if not customers:
         return
+    connection = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the lazy proxy
     now = timezone.now()
     fields = [f for f in Customer._meta.concrete_fields if not f.primary_key]
+    attnames = [f.attname for f in fields]
     adapt = [
-        f
+        (i, f)
+        for i, f in enumerate(fields)
         if isinstance(f, models.JSONField | models.UUIDField | models.DateField | models.DecimalField)
-        else None
-        for f in fields
     ]
     rows = []
     for obj in customers:
-        obj.created_at = obj.updated_at = now
-        rows.append(
-            [
-                getattr(obj, f.attname)
-                if a is None
-                else a.get_db_prep_save(getattr(obj, f.attname), connection)
-                for f, a in zip(fields, adapt, strict=True)
-            ]
-        )
+        values = obj.__dict__
+        values["created_at"] = values["updated_at"] = now
+        row = [values[name] for name in attnames]
+        for i, model_field in adapt:
+            row[i] = model_field.get_db_prep_save(row[i], connection)
+        rows.append(row)
     table = connection.ops.quote_name(Customer._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor:

@@ -1,5 +1,5 @@
 """Streaming readers for spreadsheets people actually send: CSV (UTF-8, UTF-8 with BOM, GB18030,
-optionally gzip-compressed) and XLSX (first sheet).
+optionally gzip-compressed) and XLSX (first sheet). Messages are translatable (Django's gettext); nothing else here needs Django.
 
 `open_table(source, filename=...)` returns a `Table`: `table.headers` is the header row and iterating
 the table yields `(line_number, {header: value})` for every non-empty row, where `line_number` is the
@@ -15,6 +15,8 @@ import io
 import os
 from collections.abc import Iterator
 from typing import IO, Any
+
+from django.utils.translation import gettext as _
 
 SAMPLE_BYTES = 256 * 1024
 csv.field_size_limit(10 * 1024 * 1024)
@@ -132,17 +134,17 @@ def read_csv(binary: IO[bytes], encoding: str | None = None) -> Table:
     try:
         first = next(lines)
     except StopIteration:
-        raise TableError("The file is empty or has no header row.") from None
+        raise TableError(_("The file is empty or has no header row.")) from None
     if not first.strip():
-        raise TableError("The file is empty or has no header row.")
+        raise TableError(_("The file is empty or has no header row."))
     delimiter = max([",", ";", "\t"], key=first.count) if any(d in first for d in ",;\t") else ","
     reader = csv.reader(_chain_first(first, lines), delimiter=delimiter)
     try:
         raw_headers = next(reader)
     except StopIteration:
-        raise TableError("The file is empty or has no header row.") from None
+        raise TableError(_("The file is empty or has no header row.")) from None
     except csv.Error as exc:
-        raise TableError(f"Line 1: {exc}") from exc
+        raise TableError(_("Line %(line)d: %(error)s") % {"line": 1, "error": exc}) from exc
     headers = _clean_headers(raw_headers)
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
@@ -154,7 +156,7 @@ def read_csv(binary: IO[bytes], encoding: str | None = None) -> Table:
                     yield start, row
                 start = reader.line_num + 1
         except csv.Error as exc:
-            raise TableError(f"Line {start}: {exc}") from exc
+            raise TableError(_("Line %(line)d: %(error)s") % {"line": start, "error": exc}) from exc
 
     return Table(headers, rows(), close=binary.close)
 
@@ -173,7 +175,10 @@ def _decoded_lines(binary: IO[bytes], encoding: str) -> Iterator[str]:
                 continue
             except UnicodeDecodeError:
                 pass
-        raise TableError(f"Line {number}: the file is not valid {encoding} text.")
+        raise TableError(
+            _("Line %(line)d: the file is not valid %(encoding)s text.")
+            % {"line": number, "encoding": encoding}
+        )
 
 
 def _chain_first(first: str, rest: IO[str]) -> Iterator[str]:
@@ -218,10 +223,10 @@ def read_xlsx(source: str | os.PathLike | IO[bytes]) -> Table:
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise TableError(f"Not a readable XLSX workbook: {exc}") from exc
+        raise TableError(_("Not a readable XLSX workbook: %(error)s") % {"error": exc}) from exc
     if not workbook.worksheets:
         workbook.close()
-        raise TableError("The workbook has no sheet.")
+        raise TableError(_("The workbook has no sheet."))
     sheet = workbook.worksheets[0]
     iterator = sheet.iter_rows(values_only=True)
     headers: list[str] | None = None
@@ -233,7 +238,7 @@ def read_xlsx(source: str | os.PathLike | IO[bytes]) -> Table:
             break
     if headers is None:
         workbook.close()
-        raise TableError("The sheet is empty or has no header row.")
+        raise TableError(_("The sheet is empty or has no header row."))
     while headers and headers[-1].startswith("column_"):
         headers.pop()  # trailing empty header cells of a sheet's used range
 
@@ -257,7 +262,10 @@ def table_format(filename: str) -> str:
         return "csv"
     if name.endswith(".xlsx") or name.endswith(".xlsm"):
         return "xlsx"
-    raise TableError(f"Unsupported file type: {os.path.basename(filename)} (use .csv, .csv.gz or .xlsx).")
+    raise TableError(
+        _("Unsupported file type: %(name)s (use .csv, .csv.gz or .xlsx).")
+        % {"name": os.path.basename(filename)}
+    )
 
 
 def open_table(source: str | os.PathLike | IO[bytes], filename: str | None = None) -> Table:
@@ -271,7 +279,9 @@ def open_table(source: str | os.PathLike | IO[bytes], filename: str | None = Non
         try:
             stream: IO[bytes] = opener(source, "rb")
         except OSError as exc:
-            raise TableError(f"Cannot open {name}: {exc.strerror}") from exc
+            raise TableError(
+                _("Cannot open %(name)s: %(error)s") % {"name": name, "error": exc.strerror}
+            ) from exc
     elif fmt == "csv.gz":
         stream = gzip.GzipFile(fileobj=source, mode="rb")
     else:
@@ -280,4 +290,6 @@ def open_table(source: str | os.PathLike | IO[bytes], filename: str | None = Non
         return read_csv(stream)
     except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
         stream.close()
-        raise TableError(f"Cannot read {os.path.basename(name)}: {exc}") from exc
+        raise TableError(
+            _("Cannot read %(name)s: %(error)s") % {"name": os.path.basename(name), "error": exc}
+        ) from exc

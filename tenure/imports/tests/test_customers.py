@@ -234,3 +234,13 @@ def test_file_breaking_part_way_stops_with_counts(tmp_path, monkeypatch):
     job = ImportJob.objects.get()
     assert job.status == "failed" and job.created == Customer.objects.count() == 10
     assert "Line 12" in job.error
+
+
+def test_blank_customer_equals_a_default_customer():
+    from tenure.imports.customers import blank_customer
+
+    a, b = blank_customer(), Customer()
+    fields = [f.attname for f in Customer._meta.concrete_fields if f.attname not in ("uid",)]
+    assert [getattr(a, f) for f in fields] == [getattr(b, f) for f in fields]
+    assert a.uid != blank_customer().uid and a.attributes is not blank_customer().attributes
+    assert a._state.adding and a.pk is None

@@ -112,6 +112,14 @@ def test_dry_run_writes_nothing(tmp_path, buyers):
     assert not Order.objects.exists() and not Product.objects.exists()
 
 
+def test_dry_run_counts_each_new_customer_once_across_batches(tmp_path, agent, monkeypatch):
+    from tenure.imports import base
+
+    monkeypatch.setattr(base, "BATCH_ROWS", 1)
+    real = run_import("orders", orders_file(tmp_path, ROWS), "--dry-run", "--create-customers")
+    assert real["customers_created"] == 2 and not Customer.objects.exists()
+
+
 def test_order_lines_split_across_batches(tmp_path, buyers, monkeypatch):
     from tenure.imports import base
 

@@ -130,3 +130,35 @@ def test_orders_job_with_create_customers(client_for, agent, django_capture_on_c
     job.refresh_from_db()
     assert (job.status, job.created, job.customers_created) == ("done", 1, 1)
     assert Customer.objects.visible_to(agent).get().external_id == "N1"
+
+
+def test_queued_job_status_polls_with_htmx_fragment(client_for, agent):
+    c = client_for(agent)
+    upload(c)
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(status="queued")
+    page = c.get(reverse("imports:status", args=[job.uid])).content.decode()
+    assert 'hx-trigger="every 2s"' in page
+    fragment = c.get(reverse("imports:status", args=[job.uid]), HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith('<div id="job-status"') and "<html" not in fragment
+
+
+def test_xlsx_upload_reads_headers(client_for, agent):
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["客户编号", "姓名"])
+    wb.active.append(["C1", "张伟"])
+    data = io.BytesIO()
+    wb.save(data)
+    f = SimpleUploadedFile("c.xlsx", data.getvalue())
+    client_for(agent).post(reverse("imports:index"), {"kind": "customers", "file": f})
+    job = ImportJob.objects.get()
+    assert job.headers == ["客户编号", "姓名"] and job.mapping == {"客户编号": "external_id", "姓名": "name"}
+    preview = client_for(agent).post(
+        reverse("imports:mapping", args=[job.uid]),
+        {"col_0": "external_id", "col_1": "name", "action": "preview"},
+    )
+    assert preview.context["preview"].created == 1
