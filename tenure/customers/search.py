@@ -42,13 +42,18 @@ def name_tokens(name: str) -> set[str]:
     return tokens
 
 
+_CN_MOBILE_E164 = re.compile(r"^\+861[3-9]\d{9}$")
+REVERSED = "~"  # marks a reversed phone number: a suffix query becomes a prefix scan
+
+
 def phone_tokens(e164: str) -> set[str]:
+    """E.164 digits and the national number (prefix look-ups: "86138…", "138…", "10 6552…"), and the
+    national number reversed under a marker, so the tail of a number ("5678") is a prefix scan too."""
     if not e164:
         return set()
-    national = national_digits(e164)
-    tokens = {phone_digits(e164), national}
-    tokens.update(national[i:] for i in range(len(national) - 3))
-    return tokens
+    # The common +86 mobile needs no phonenumbers parse: its national number is the E.164 minus "+86".
+    national = e164[3:] if _CN_MOBILE_E164.match(e164) else national_digits(e164)
+    return {phone_digits(e164), national, REVERSED + national[::-1]}
 
 
 def email_tokens(email: str) -> set[str]:
@@ -96,9 +101,13 @@ def query_terms(text: str) -> list[str]:
 
 def _prefix_q(term: str) -> Q:
     if connection.vendor == "postgresql":
-        return Q(token__startswith=term)
-    # SQLite compares with BINARY collation: all strings starting with `term` sort in this range.
-    return Q(token__gte=term, token__lt=term + "\U0010ffff")
+        q = Q(token__startswith=term)
+    else:
+        # SQLite compares with BINARY collation: all strings starting with `term` sort in this range.
+        q = Q(token__gte=term, token__lt=term + "\U0010ffff")
+    if term.isdigit() and len(term) >= 3:
+        q |= _prefix_q(REVERSED + term[::-1])  # the term may be the tail of a number
+    return q
 
 
 def search_filter(text: str) -> Q:
