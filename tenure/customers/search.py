@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Q
 
 from tenure.lib.phone import national_digits, phone_digits
-from tenure.lib.text import fold, has_cjk, latin_words, pinyin_syllables
+from tenure.lib.text import fold, has_cjk, latin_words, pinyin_syllables, surname_readings
 
 TOKEN_MAX = 64
 _PHONE_QUERY = re.compile(r"^\+?[\d\s\-().（）０-９]{3,}$")
@@ -39,6 +39,10 @@ def name_tokens(name: str) -> set[str]:
     for i in range(len(syllables)):
         tokens.add("".join(syllables[i:]))
         tokens.add("".join(s[0] for s in syllables[i:]))
+    # A surname with several readings is found by each: 曾 is "zeng" in names, "ceng" elsewhere.
+    for reading in surname_readings(name)[1:]:
+        tokens.add(reading + "".join(syllables[1:]))
+        tokens.add(reading[0] + "".join(s[0] for s in syllables[1:]))
     return tokens
 
 

@@ -92,3 +92,11 @@ def test_empty_and_one_letter_queries_match_nothing(people, agent):
 
 def test_search_respects_visibility(people, outsider):
     assert found(outsider, "张伟") == set()
+
+
+@pytest.mark.parametrize(
+    "name,query", [("曾小贤", "zengxiaoxian"), ("曾小贤", "cengxiaoxian"), ("单田芳", "shantianfang")]
+)
+def test_surnames_with_several_readings_are_found_by_each(agent, name, query):
+    customer_create(actor=agent, name=name)
+    assert found(agent, query) == {name}
