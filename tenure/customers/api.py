@@ -4,13 +4,9 @@ Every queryset starts from Customer.objects.visible_to(request.user); writes cal
 """
 
 import base64
-import binascii
-import json
-from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Q, prefetch_related_objects
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from drf_spectacular.types import OpenApiTypes
@@ -30,9 +26,11 @@ from tenure.customers.selectors import duplicate_candidates, value_summary
 from tenure.customers.serializers import (
     AddressInputSerializer,
     AddressSerializer,
+    AddressUpdateSerializer,
     AuditEntrySerializer,
     ContactInputSerializer,
     ContactSerializer,
+    ContactUpdateSerializer,
     CustomerInputSerializer,
     CustomerSerializer,
     CustomerSummarySerializer,
@@ -41,6 +39,7 @@ from tenure.customers.serializers import (
     TimelinePageSerializer,
     ValueSummarySerializer,
 )
+from tenure.interactions.selectors import Cursor, Entry, timeline
 from tenure.lib.phone import lookup_candidates, phone_digits
 
 LOOKUP_LIMIT = 20
@@ -226,14 +225,14 @@ class CustomerViewSet(
     def timeline(self, request, pk=None):
         customer = self.get_object()
         limit = _int_param(request, "page_size", TIMELINE_PAGE, TIMELINE_MAX)
-        items, more = timeline_page(customer, limit=limit, cursor=request.query_params.get("cursor"))
+        before = decode_timeline_cursor(request.query_params.get("cursor"))
+        entries, next_cursor = timeline(customer, before=before, limit=limit)
         next_url = None
-        if more:
-            last = items[-1]
+        if next_cursor is not None:
             next_url = replace_query_param(
-                request.build_absolute_uri(), "cursor", encode_timeline_cursor(last)
+                request.build_absolute_uri(), "cursor", encode_timeline_cursor(next_cursor)
             )
-        return Response({"next": next_url, "results": [timeline_item(i) for i in items]})
+        return Response({"next": next_url, "results": [timeline_item(e) for e in entries]})
 
     @extend_schema(
         summary=gettext_lazy("Phone look-up for screen pop"),
@@ -284,63 +283,32 @@ class CustomerViewSet(
 
 
 # --- Timeline ---------------------------------------------------------------------------------
-# Keyset pagination over two tables: items sort by (at, type, id) descending; the cursor is the
-# last item's key, so each page is two indexed range scans of `limit + 1` rows.
+# The page is tenure.interactions.selectors.timeline (the one the customer page uses); the API wraps
+# its cursor in URL-safe base64 so clients treat it as opaque.
 
 
-def encode_timeline_cursor(item) -> str:
-    key = [item["at"].isoformat(), item["type"], item["id"]]
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+def encode_timeline_cursor(cursor: Cursor) -> str:
+    return base64.urlsafe_b64encode(cursor.encode().encode()).decode().rstrip("=")
 
 
-def decode_timeline_cursor(raw: str) -> tuple[datetime, str, int]:
+def decode_timeline_cursor(raw: str | None) -> Cursor | None:
+    """The selector's cursor from `?cursor=`, None for the first page; anything else is a 400."""
+    if not raw:
+        return None
     try:
-        at, kind, pk = json.loads(base64.urlsafe_b64decode(raw.encode()))
-        when = parse_datetime(at)
-        if when is None or kind not in ("interaction", "order") or not isinstance(pk, int):
-            raise ValueError
-        return when, kind, pk
-    except (ValueError, TypeError, binascii.Error, UnicodeError):
-        raise exceptions.ValidationError(
-            {"cursor": [_("Invalid cursor: use the `next` link as given.")]}
-        ) from None
+        text = base64.b64decode(raw + "=" * (-len(raw) % 4), altchars=b"-_", validate=True).decode()
+    except (ValueError, UnicodeError):  # binascii.Error is a ValueError
+        text = ""
+    cursor = Cursor.decode(text)
+    if cursor is None:
+        raise exceptions.ValidationError({"cursor": [_("Invalid cursor: use the `next` link as given.")]})
+    return cursor
 
 
-def _after(kind: str, field: str, cursor) -> Q:
-    at, ckind, cid = cursor
-    q = Q(**{f"{field}__lt": at})
-    if kind < ckind:
-        q |= Q(**{field: at})
-    elif kind == ckind:
-        q |= Q(**{field: at, "id__lt": cid})
-    return q
-
-
-def timeline_page(customer: Customer, *, limit: int, cursor: str | None = None):
-    from tenure.commerce.models import Order
-    from tenure.interactions.models import Interaction
-
-    interactions = Interaction.objects.filter(customer=customer).select_related("handled_by")
-    orders = Order.objects.filter(customer=customer)
-    if cursor:
-        key = decode_timeline_cursor(cursor)
-        interactions = interactions.filter(_after("interaction", "occurred_at", key))
-        orders = orders.filter(_after("order", "ordered_at", key))
-    items = [
-        {"type": "interaction", "id": i.pk, "at": i.occurred_at, "obj": i}
-        for i in interactions.order_by("-occurred_at", "-id")[: limit + 1]
-    ] + [
-        {"type": "order", "id": o.pk, "at": o.ordered_at, "obj": o}
-        for o in orders.order_by("-ordered_at", "-id")[: limit + 1]
-    ]
-    items.sort(key=lambda i: (i["at"], i["type"], i["id"]), reverse=True)
-    return items[:limit], len(items) > limit
-
-
-def timeline_item(item) -> dict:
-    obj = item["obj"]
+def timeline_item(entry: Entry) -> dict:
+    obj = entry.obj
     staff = None
-    if item["type"] == "interaction":
+    if entry.kind == "interaction":
         if obj.handled_by is not None:
             staff = {
                 "id": obj.handled_by.pk,
@@ -374,6 +342,66 @@ def timeline_item(item) -> dict:
 # --- Contacts and addresses -------------------------------------------------------------------
 
 
+CONTACT_UPDATE_NOTE = gettext_lazy(
+    "Phones are stored as E.164; the customer's search index follows a new name, mobile or email. "
+    "A contact stays with its customer: a different `customer` is a 400."
+)
+ADDRESS_UPDATE_NOTE = gettext_lazy("An address stays with its customer: a different `customer` is a 400.")
+
+
+# A contact or an address, reached through its customer's visibility; every write is a service call.
+# (A comment, not a docstring: drf-spectacular would publish a docstring as each operation's description.)
+class _CustomerPartViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    lookup_value_regex = r"\d+"
+    ordering = ["-id"]
+    input_serializer: type
+    update_serializer: type
+
+    def get_queryset(self):
+        qs = self.queryset.model.objects.filter(visible_customers_q(self.request.user))
+        if self.action in ("update", "partial_update", "destroy"):
+            qs = qs.select_related("customer")  # the services audit against it
+        return qs
+
+    def add(self, *, customer: Customer, actor, **fields):
+        raise NotImplementedError
+
+    def change(self, instance, *, actor, **fields):
+        raise NotImplementedError
+
+    def remove(self, instance, *, actor) -> None:
+        raise NotImplementedError
+
+    def create(self, request, *args, **kwargs):
+        data = self.input_serializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        customer = fields.pop("customer")
+        row = self.add(customer=customer, actor=request.user, **fields)
+        return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        context = {**self.get_serializer_context(), "instance": instance}
+        data = self.update_serializer(data=request.data, partial=partial, context=context)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        fields.pop("customer", None)  # the same customer: nothing to change
+        row = self.change(instance, actor=request.user, **fields)
+        return Response(self.get_serializer(row).data)
+
+    def perform_destroy(self, instance):
+        self.remove(instance, actor=self.request.user)
+
+
 @extend_schema_view(
     list=extend_schema(summary=gettext_lazy("Contact persons of the customers you can see")),
     retrieve=extend_schema(summary=gettext_lazy("One contact person")),
@@ -382,27 +410,36 @@ def timeline_item(item) -> dict:
         request=ContactInputSerializer,
         responses={201: ContactSerializer},
     ),
+    update=extend_schema(
+        summary=gettext_lazy("Update a contact person (fields not sent are left unchanged)"),
+        description=CONTACT_UPDATE_NOTE,
+        request=ContactUpdateSerializer,
+        responses=ContactSerializer,
+    ),
+    partial_update=extend_schema(
+        summary=gettext_lazy("Change some fields of a contact person"),
+        description=CONTACT_UPDATE_NOTE,
+        request=ContactUpdateSerializer,
+        responses=ContactSerializer,
+    ),
+    destroy=extend_schema(summary=gettext_lazy("Remove a contact person")),
 )
-class ContactViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
-):
+class ContactViewSet(_CustomerPartViewSet):
     serializer_class = ContactSerializer
+    input_serializer = ContactInputSerializer
+    update_serializer = ContactUpdateSerializer
     filterset_class = ContactFilter
     ordering_fields = ["id", "name", "created_at"]
-    ordering = ["-id"]
-    lookup_value_regex = r"\d+"
-    queryset = Contact.objects.none()
+    queryset = Contact.objects.none()  # for the schema; get_queryset is the real door
 
-    def get_queryset(self):
-        return Contact.objects.filter(visible_customers_q(self.request.user))
+    def add(self, *, customer, actor, **fields):
+        return services.contact_add(customer=customer, actor=actor, **fields)
 
-    def create(self, request, *args, **kwargs):
-        data = ContactInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        customer = fields.pop("customer")
-        contact = services.contact_add(customer=customer, actor=request.user, **fields)
-        return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
+    def change(self, instance, *, actor, **fields):
+        return services.contact_update(contact=instance, actor=actor, **fields)
+
+    def remove(self, instance, *, actor):
+        services.contact_remove(contact=instance, actor=actor)
 
 
 @extend_schema_view(
@@ -413,24 +450,33 @@ class ContactViewSet(
         request=AddressInputSerializer,
         responses={201: AddressSerializer},
     ),
+    update=extend_schema(
+        summary=gettext_lazy("Update an address (fields not sent are left unchanged)"),
+        description=ADDRESS_UPDATE_NOTE,
+        request=AddressUpdateSerializer,
+        responses=AddressSerializer,
+    ),
+    partial_update=extend_schema(
+        summary=gettext_lazy("Change some fields of an address"),
+        description=ADDRESS_UPDATE_NOTE,
+        request=AddressUpdateSerializer,
+        responses=AddressSerializer,
+    ),
+    destroy=extend_schema(summary=gettext_lazy("Remove an address")),
 )
-class AddressViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
-):
+class AddressViewSet(_CustomerPartViewSet):
     serializer_class = AddressSerializer
+    input_serializer = AddressInputSerializer
+    update_serializer = AddressUpdateSerializer
     filterset_class = AddressFilter
     ordering_fields = ["id", "created_at"]
-    ordering = ["-id"]
-    lookup_value_regex = r"\d+"
-    queryset = Address.objects.none()
+    queryset = Address.objects.none()  # for the schema; get_queryset is the real door
 
-    def get_queryset(self):
-        return Address.objects.filter(visible_customers_q(self.request.user))
+    def add(self, *, customer, actor, **fields):
+        return services.address_add(customer=customer, actor=actor, **fields)
 
-    def create(self, request, *args, **kwargs):
-        data = AddressInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        customer = fields.pop("customer")
-        address = services.address_add(customer=customer, actor=request.user, **fields)
-        return Response(AddressSerializer(address).data, status=status.HTTP_201_CREATED)
+    def change(self, instance, *, actor, **fields):
+        return services.address_update(address=instance, actor=actor, **fields)
+
+    def remove(self, instance, *, actor):
+        services.address_remove(address=instance, actor=actor)

@@ -9,6 +9,7 @@ import json
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from tenure.accounts.models import AuditEntry, Team, User
 from tenure.core.api import StrictSerializer, VisibleCustomerField
@@ -224,8 +225,28 @@ class CustomerInputSerializer(StrictSerializer):
         return value
 
 
-class ContactInputSerializer(StrictSerializer):
-    customer = VisibleCustomerField()
+class SameCustomerField(serializers.IntegerField):
+    """`customer` on an update: it may repeat the current customer's id, never name another one."""
+
+    def __init__(self, *, moved_message, **kwargs):
+        self.moved_message = moved_message
+        kwargs.setdefault("help_text", _("Optional; if sent, it must be the current customer's id."))
+        super().__init__(required=False, **kwargs)
+
+    def run_validation(self, data=empty):
+        if data is empty:
+            return super().run_validation(data)  # not sent: skipped
+        try:
+            value = super().run_validation(data)
+        except serializers.ValidationError:
+            value = None
+        instance = self.context.get("instance")
+        if instance is None or value != instance.customer_id:
+            raise serializers.ValidationError(self.moved_message)
+        return value
+
+
+class ContactFieldsSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200)
     title = serializers.CharField(max_length=100, required=False, allow_blank=True)
     mobile = serializers.CharField(max_length=40, required=False, allow_blank=True)
@@ -234,14 +255,33 @@ class ContactInputSerializer(StrictSerializer):
     notes = serializers.CharField(required=False, allow_blank=True, max_length=20000)
 
 
-class AddressInputSerializer(StrictSerializer):
+class ContactInputSerializer(ContactFieldsSerializer):
     customer = VisibleCustomerField()
+
+
+class ContactUpdateSerializer(ContactFieldsSerializer):
+    """Fields a client may change on a contact (PUT or PATCH); fields not sent are left unchanged."""
+
+    customer = SameCustomerField(moved_message=_("A contact cannot be moved to another customer."))
+
+
+class AddressFieldsSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=Address.Kind.choices, required=False)
     country = serializers.CharField(max_length=60, required=False, allow_blank=True)
     region = serializers.CharField(max_length=60, required=False, allow_blank=True)
     city = serializers.CharField(max_length=60, required=False, allow_blank=True)
     line = serializers.CharField(max_length=255)
     postcode = serializers.CharField(max_length=20, required=False, allow_blank=True)
+
+
+class AddressInputSerializer(AddressFieldsSerializer):
+    customer = VisibleCustomerField()
+
+
+class AddressUpdateSerializer(AddressFieldsSerializer):
+    """Fields a client may change on an address (PUT or PATCH); fields not sent are left unchanged."""
+
+    customer = SameCustomerField(moved_message=_("An address cannot be moved to another customer."))
 
 
 class MergeInputSerializer(StrictSerializer):

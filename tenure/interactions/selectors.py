@@ -1,7 +1,7 @@
 """Reads for the interaction log: the customer timeline (interactions and orders in one stream)."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Q
 
@@ -27,10 +27,11 @@ class Cursor:
         try:
             at, rank, pk = text.split("~")
             parsed = datetime.fromisoformat(at)
-            if parsed.tzinfo is None:
+            if parsed.tzinfo is None or int(rank) not in _RANK.values():
                 return None
-            return cls(parsed, int(rank), int(pk))
-        except (ValueError, TypeError):
+            # In UTC: an instant the database cannot hold (year 1 at +05:00, a +23:59 offset) is no cursor.
+            return cls(parsed.astimezone(UTC), int(rank), int(pk))
+        except (ValueError, TypeError, OverflowError):
             return None
 
 

@@ -1,7 +1,10 @@
 """/api/v1/customers/: CRUD, filters, visibility, merge, duplicates, history, timeline, look-up."""
 
-from datetime import timedelta
+import base64
+import re
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.utils import timezone
@@ -548,33 +551,95 @@ def test_timeline_merges_interactions_and_orders_newest_first(agent, customer, a
 
 def test_timeline_pages_without_gaps_or_repeats_even_on_equal_times(agent, customer, api_for):
     now = timezone.now() - timedelta(hours=1)
-    expected = set()
+    interactions, orders = [], []
     for i in range(5):
-        expected.add(
-            ("interaction", interaction_log(customer=customer, actor=agent, memo=f"m{i}", occurred_at=now).pk)
-        )
-        expected.add(("order", _order(customer, agent, f"SO-{i}", now).pk))
+        interactions.append(interaction_log(customer=customer, actor=agent, memo=f"m{i}", occurred_at=now).pk)
+        orders.append(_order(customer, agent, f"SO-{i}", now).pk)
+    interaction_log(customer=customer, actor=agent, memo="older", occurred_at=now - timedelta(seconds=1))
     client = api_for(agent)
-    seen = []
+    seen, pages = [], 0
     response = client.get(detail(customer, "timeline/"), {"page_size": 3})
     while True:
         body = response.json()
+        pages += 1
         assert len(body["results"]) <= 3
         seen += [(i["type"], i["id"]) for i in body["results"]]
         if not body["next"]:
             break
         response = client.get(body["next"])
-    assert len(seen) == 10
-    assert set(seen) == expected
+    # Ties on one instant: interactions, then orders, newest id first (as on the customer page).
+    assert seen[:10] == [("interaction", pk) for pk in reversed(interactions)] + [
+        ("order", pk) for pk in reversed(orders)
+    ]
+    assert seen[10][0] == "interaction" and len(seen) == len(set(seen)) == 11
+    assert pages == 4
+
+
+def test_timeline_next_is_an_opaque_link_with_the_page_size(agent, customer, api_for):
+    for i in range(3):
+        interaction_log(customer=customer, actor=agent, memo=f"m{i}")
+    body = api_for(agent).get(detail(customer, "timeline/"), {"page_size": 2}).json()
+    query = parse_qs(urlsplit(body["next"]).query)
+    assert query["page_size"] == ["2"]
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", query["cursor"][0])
+    assert len(api_for(agent).get(body["next"]).json()["results"]) == 1
+
+
+def _wrapped(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
 
 
 @pytest.mark.parametrize(
-    "params", [{"cursor": "bad"}, {"cursor": "WzEsMiwzXQ=="}, {"page_size": "x"}, {"page_size": "0"}]
+    "cursor",
+    [
+        "bad",
+        "garbage!!",
+        "WzEsMiwzXQ==",  # the old API's JSON cursor
+        "2026-01-01T00:00:00+00:00~1~5",  # the web page's cursor, unwrapped
+        _wrapped("2026-01-01T00:00:00~1~5"),  # a naive time
+        _wrapped("2026-01-01T00:00:00+00:00~7~5"),  # no such source
+        _wrapped("2026-01-01T00:00:00+00:00~1"),
+        _wrapped("0001-01-01T00:00:00+05:00~1~5"),  # before year 1 in UTC
+        _wrapped("9999-12-31T23:59:59-05:00~0~5"),  # after year 9999 in UTC
+        "\u00e9t\u00e9",
+    ],
 )
-def test_timeline_bad_parameters_are_400(agent, customer, api_for, params):
+def test_timeline_bad_cursor_is_400_naming_cursor(agent, customer, api_for, cursor):
+    interaction_log(customer=customer, actor=agent, memo="x")
+    response = api_for(agent).get(detail(customer, "timeline/"), {"cursor": cursor})
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"] == {"cursor": ["Invalid cursor: use the `next` link as given."]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-01-01T00:00:00+23:59~1~5",  # an offset PostgreSQL would refuse: read in UTC
+        "2026-01-01T00:00:00+00:00~1~99999999999999999999999",
+        "2026-01-01T00:00:00+00:00~0~-99999999999999999999999",
+    ],
+)
+def test_timeline_odd_but_valid_cursors_are_200(agent, customer, api_for, text):
+    interaction_log(customer=customer, actor=agent, memo="x", occurred_at=datetime(2025, 1, 1, tzinfo=UTC))
+    response = api_for(agent).get(detail(customer, "timeline/"), {"cursor": _wrapped(text)})
+    assert response.status_code == 200, response.content
+    assert [i["detail"] for i in response.json()["results"]] == ["x"]
+
+
+@pytest.mark.parametrize("params", [{"page_size": "x"}, {"page_size": "0"}])
+def test_timeline_bad_page_size_is_400(agent, customer, api_for, params):
     response = api_for(agent).get(detail(customer, "timeline/"), params)
     assert response.status_code == 400
-    assert response.json()["errors"]
+    assert "page_size" in response.json()["errors"]
+
+
+def test_timeline_of_another_teams_customer_is_404_even_with_a_cursor(agent, outsider, customer, api_for):
+    for i in range(3):
+        interaction_log(customer=customer, actor=agent, memo=f"m{i}")
+    next_link = api_for(agent).get(detail(customer, "timeline/"), {"page_size": 1}).json()["next"]
+    response = api_for(outsider).get(next_link)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
 
 
 def test_timeline_query_count_is_constant(agent, customer, api_for, django_assert_max_num_queries):
