@@ -23,6 +23,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import db_label, emit, fresh_database, log, machine, maxrss_mb, setup_django  # noqa: E402
 
 
+class TimeUp(Exception):
+    pass
+
+
+def table_counts() -> dict:
+    from tenure.commerce.models import Order, OrderLine
+    from tenure.customers.models import Address, Contact, Customer, SearchToken
+    from tenure.interactions.models import Interaction
+
+    models = {
+        "customers": Customer,
+        "contacts": Contact,
+        "addresses": Address,
+        "tag_links": Customer.tags.through,
+        "orders": Order,
+        "lines": OrderLine,
+        "interactions": Interaction,
+        "tokens": SearchToken,
+    }
+    return {name: model.objects.count() for name, model in models.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -33,6 +55,14 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="Drop and recreate the database first.")
     parser.add_argument("--no-defer-indexes", dest="defer_indexes", action="store_false")
     parser.add_argument("--staff-password", help="Password for the demo staff (default: unusable).")
+    parser.add_argument(
+        "--max-seconds", type=float, help="Stop generating after this long (whole batches), then finish."
+    )
+    parser.add_argument(
+        "--finish-only",
+        action="store_true",
+        help="Only rebuild the search-token indexes and ANALYZE (after an interrupted build).",
+    )
     args = parser.parse_args()
 
     if args.fresh:
@@ -46,16 +76,21 @@ def main() -> None:
 
     started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
-    if Customer.objects.exists():
+    if args.finish_only:
+        args.defer_indexes = True
+    elif Customer.objects.exists():
         sys.exit("The database already has customers: use --fresh or another database.")
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:  # a bulk load: bigger page cache, no fsync per batch
             cur.execute("PRAGMA cache_size=-1000000")
             cur.execute("PRAGMA synchronous=OFF")
     deferred = [idx for idx in SearchToken._meta.indexes] if args.defer_indexes else []
-    with connection.schema_editor() as editor:
-        for idx in deferred:
-            editor.remove_index(SearchToken, idx)
+    with connection.cursor() as cur:
+        existing = set(connection.introspection.get_constraints(cur, SearchToken._meta.db_table))
+    if not args.finish_only:
+        with connection.schema_editor() as editor:
+            for idx in deferred:
+                editor.remove_index(SearchToken, idx)
 
     cpu0 = time.process_time()
 
@@ -65,23 +100,38 @@ def main() -> None:
             log(
                 f"{done:>9} customers {counts['lines']:>10} lines {counts['tokens']:>10} tokens {counts['seconds']} s"
             )
+        if args.max_seconds and counts["seconds"] > args.max_seconds:
+            raise TimeUp
 
     load_started = time.perf_counter()
-    counts = demo.load(
-        args.customers,
-        seed=args.seed,
-        staff_password=args.staff_password,
-        lines_per_customer=args.lines / args.customers,
-        batch_size=args.batch_size,
-        atomic=False,
-        progress=progress,
-    )
+    interrupted = False
+    counts = {}
+    if not args.finish_only:
+        try:
+            counts = demo.load(
+                args.customers,
+                seed=args.seed,
+                staff_password=args.staff_password,
+                lines_per_customer=args.lines / args.customers,
+                batch_size=args.batch_size,
+                atomic=False,
+                progress=progress,
+            )
+        except (TimeUp, KeyboardInterrupt):
+            interrupted = True  # every written batch is committed: finish with what is there
+    if interrupted or args.finish_only:
+        from tenure.commerce.models import Order
+
+        demo._reset_sequences([Customer, Order])
+        counts = table_counts()
     load_seconds = time.perf_counter() - load_started
     load_cpu = time.process_time() - cpu0
 
     index_started = time.perf_counter()
     with connection.schema_editor() as editor:
         for idx in deferred:
+            if args.finish_only and idx.name in existing:
+                continue
             editor.add_index(SearchToken, idx)
     index_seconds = time.perf_counter() - index_started
     analyze_started = time.perf_counter()
@@ -101,13 +151,15 @@ def main() -> None:
     emit(
         {
             "benchmark": "build_dataset",
+            "interrupted": interrupted,
+            "finish_only": args.finish_only,
             "database": db_label(args.db),
             "write_path": "COPY FROM STDIN" if connection.vendor == "postgresql" else "executemany",
             "counts": {k: v for k, v in counts.items() if k not in ("staff", "seconds")},
             "rows_total": rows,
             "load_seconds": round(load_seconds, 1),
             "load_cpu_seconds_python": round(load_cpu, 1),
-            "rows_per_second": round(rows / load_seconds),
+            "rows_per_second": round(rows / load_seconds) if not args.finish_only else None,
             "index_rebuild_seconds": round(index_seconds, 1),
             "analyze_seconds": round(analyze_seconds, 1),
             "total_seconds": round(time.perf_counter() - started, 1),

@@ -60,15 +60,15 @@ def revenue_by_customer() -> list[float]:
 
 @pytest.fixture
 def loaded(db):
-    return demo.load(400, seed=11, anchor=ANCHOR)
+    return demo.load(250, seed=11, anchor=ANCHOR)
 
 
 def test_load_writes_customers_orders_interactions_and_tokens(loaded):
-    assert Customer.objects.count() == loaded["customers"] == 400
-    assert Order.objects.count() == loaded["orders"] > 400
+    assert Customer.objects.count() == loaded["customers"] == 250
+    assert Order.objects.count() == loaded["orders"] > 250
     assert OrderLine.objects.count() == loaded["lines"] > loaded["orders"]
     assert Interaction.objects.count() == loaded["interactions"] > 0
-    assert SearchToken.objects.count() == loaded["tokens"] > 400 * 5
+    assert SearchToken.objects.count() == loaded["tokens"] > 250 * 5
 
 
 def test_a_few_customers_bring_most_revenue(loaded):
@@ -147,10 +147,10 @@ def test_new_customers_can_still_be_created_after_a_load(loaded):
 
 
 def test_command_refuses_when_customers_exist_unless_forced(loaded):
-    with pytest.raises(CommandError, match="already has 400 customers"):
+    with pytest.raises(CommandError, match="already has 250 customers"):
         call_command("demo", customers=10)
     call_command("demo", customers=10, force=True)
-    assert Customer.objects.count() == 410
+    assert Customer.objects.count() == 260
 
 
 def test_command_sets_staff_passwords_when_asked(db, capsys, settings):
