@@ -245,7 +245,12 @@ class SearchToken(models.Model):
                 name="search_token_idx",
                 opclasses=["varchar_pattern_ops", "int8_ops"],
             ),
-            models.Index(fields=["customer"], name="search_token_cust_idx"),
+            # Deletes by customer, and the per-customer probe of a broad search term (search.py).
+            models.Index(
+                fields=["customer", "token"],
+                name="search_token_cust_tok_idx",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,12 +11,13 @@ import re
 from collections.abc import Iterable, Iterator
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from tenure.lib.phone import national_digits, phone_digits
 from tenure.lib.text import fold, has_cjk, latin_words, pinyin_syllables, surname_readings
 
 TOKEN_MAX = 64
+NARROW_TERM = 2000  # a term matching at most this many tokens is resolved to an id list first
 _PHONE_QUERY = re.compile(r"^\+?[\d\s\-().（）０-９]{3,}$")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _TERM_CLEAN = re.compile(r"[^\w@.\-+\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -121,9 +122,24 @@ def search_filter(text: str) -> Q:
     terms = query_terms(text)
     if not terms:
         return Q(pk__in=[])
+    # A narrow term (a phone, an email, a full name) matches a handful of customers: read their ids
+    # first (an index-only range scan) and filter by the literal list. Left as a subquery, PostgreSQL
+    # misestimates the match count and walks the customer table backwards looking for them (1 s at
+    # 1M customers instead of a few ms; see docs/benchmarks.md). A broad term ("张") stays a
+    # subquery: then the newest visible customers are found quickly among its many matches.
+    ids: set[int] | None = None
     q = Q()
     for term in terms:
-        q &= Q(pk__in=SearchToken.objects.filter(_prefix_q(term)).values("customer_id"))
+        matches = SearchToken.objects.filter(_prefix_q(term)).values_list("customer_id", flat=True)
+        found = list(matches[: NARROW_TERM + 1])
+        if len(found) <= NARROW_TERM:
+            ids = set(found) if ids is None else ids & set(found)
+        else:
+            # Probed per customer while the newest visible customers are walked: index-only on
+            # (customer, token), and it stops after the page is full.
+            q &= Q(Exists(SearchToken.objects.filter(customer_id=OuterRef("pk")).filter(_prefix_q(term))))
+    if ids is not None:
+        q &= Q(pk__in=sorted(ids))
     return q
 
 

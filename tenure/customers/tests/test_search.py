@@ -100,3 +100,16 @@ def test_search_respects_visibility(people, outsider):
 def test_surnames_with_several_readings_are_found_by_each(agent, name, query):
     customer_create(actor=agent, name=name)
     assert found(agent, query) == {name}
+
+
+def test_broad_and_narrow_terms_combine(agent, monkeypatch):
+    """Terms above the narrow limit stay subqueries; the result is the same either way."""
+    from tenure.customers import search
+
+    for i in range(5):
+        customer_create(actor=agent, name=f"张{'伟芳娜敏静'[i]}", mobile=f"1380000000{i}")
+    expected = {"张伟"}
+    assert found(agent, "张 13800000000") == expected
+    monkeypatch.setattr(search, "NARROW_TERM", 2)  # "张" now counts as broad
+    assert found(agent, "张 13800000000") == expected
+    assert len(found(agent, "张")) == 5
