@@ -4,14 +4,15 @@ import logging
 import time
 from datetime import datetime
 
+import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
 from tenure.accounts import audit
 from tenure.accounts.models import AuditEntry
-from tenure.value import metrics
+from tenure.value import clv, metrics
 from tenure.value.conf import value_settings
-from tenure.value.models import CustomerMetrics, MetricsRun
+from tenure.value.models import ClvFit, CustomerMetrics, MetricsRun
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,6 @@ def metrics_recompute(*, actor=None, as_of: datetime | None = None, with_clv: bo
     step("rfm_segments", metrics.rfm_segments)
     detail: dict = {}
     if with_clv:
-        from tenure.value import clv
-
         start = time.perf_counter()
         try:
             fit = clv.clv_fit_and_store(until=as_of, time_unit=conf["clv"]["time_unit"])
@@ -85,3 +84,62 @@ def metrics_recompute(*, actor=None, as_of: datetime | None = None, with_clv: bo
         summary=f"value metrics recomputed for {customers} customers, {changes} stage changes",
     )
     return run
+
+
+CLV_FIELDS = ["clv_expected_purchases", "clv_p_alive", "clv_expected_spend", "clv_value"]
+
+
+def _clean(array, digits: int):
+    if array is None:
+        return None
+    out = np.round(np.asarray(array, dtype=float), digits).astype(object)
+    out[~np.isfinite(np.asarray(array, dtype=float))] = None
+    return out
+
+
+@transaction.atomic
+def clv_store(*, history, fit, values: dict, actor=None, batch_size: int = 5000) -> ClvFit:
+    """Store a lifetime-value fit and each fitted customer's predictions (batched upserts)."""
+    row = ClvFit.objects.create(
+        until=clv.local_date(history.until),
+        time_unit=fit.time_unit,
+        customers=fit.customers,
+        repeat_customers=fit.repeat_customers,
+        r=fit.r,
+        alpha=fit.alpha,
+        a=fit.a,
+        b=fit.b,
+        log_likelihood=fit.log_likelihood,
+        p=fit.p,
+        q=fit.q,
+        gamma=fit.gamma,
+        gg_log_likelihood=fit.gg_log_likelihood,
+        detail={"converged": fit.converged, "gg_note": fit.gg_note},
+    )
+    CustomerMetrics.objects.exclude(clv_p_alive=None, clv_expected_purchases=None).update(
+        **dict.fromkeys(CLV_FIELDS)
+    )
+    ids = history.customer_ids.tolist()
+    columns = {
+        "clv_expected_purchases": _clean(values.get("expected_purchases"), 6),
+        "clv_p_alive": _clean(values.get("p_alive"), 6),
+        "clv_expected_spend": _clean(values.get("expected_spend"), 2),
+        "clv_value": _clean(values.get("clv"), 2),
+    }
+    present = {k: v for k, v in columns.items() if v is not None}
+    for start in range(0, len(ids), batch_size):
+        chunk = range(start, min(start + batch_size, len(ids)))
+        CustomerMetrics.objects.bulk_create(
+            [CustomerMetrics(customer_id=ids[i], **{k: v[i] for k, v in present.items()}) for i in chunk],
+            update_conflicts=True,
+            unique_fields=["customer"],
+            update_fields=list(present),
+        )
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=row,
+        changes={"customers": fit.customers},
+        summary=f"lifetime value fitted until {row.until} for {fit.customers} customers",
+    )
+    return row
