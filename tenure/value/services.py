@@ -143,3 +143,26 @@ def clv_store(*, history, fit, values: dict, actor=None, batch_size: int = 5000)
         summary=f"lifetime value fitted until {row.until} for {fit.customers} customers",
     )
     return row
+
+
+@transaction.atomic
+def association_rules_store(*, result, actor=None, max_rules: int = 200_000) -> int:
+    """Replace the stored "bought together" rules with those of ``result`` (best lift first)."""
+    from tenure.value.models import AssociationRule
+
+    AssociationRule.objects.all().delete()
+    objs = [
+        AssociationRule(
+            antecedent_id=rule.antecedents[0],
+            antecedent_2_id=rule.antecedents[1] if len(rule.antecedents) > 1 else None,
+            consequent_id=rule.consequent,
+            orders=rule.orders,
+            support=rule.support,
+            confidence=rule.confidence,
+            lift=rule.lift,
+        )
+        for rule in result.rules[:max_rules]
+    ]
+    AssociationRule.objects.bulk_create(objs, batch_size=5000)
+    log.info("stored %d association rules over %d orders", len(objs), result.orders)
+    return len(objs)
