@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import (
     BigIntegerField,
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -41,7 +42,7 @@ from django.db.models.functions import (
     Round,
     TruncDate,
 )
-from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, In, LessThanOrEqual
+from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, In, LessThan, LessThanOrEqual
 
 from tenure.customers.models import Customer
 from tenure.interactions.models import Interaction
@@ -68,6 +69,17 @@ def net(field: str, prefix: str = "orders__"):
 
 def base_metrics(*, as_of: datetime, rolling_days: int, marketing_attr: str, marketing_default) -> int:
     """Revenue, margin, counts, dates, contact and referrals for every customer (one statement)."""
+    qs, columns = base_metrics_select(
+        as_of=as_of,
+        rolling_days=rolling_days,
+        marketing_attr=marketing_attr,
+        marketing_default=marketing_default,
+    )
+    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id")
+
+
+def base_metrics_select(*, as_of: datetime, rolling_days: int, marketing_attr: str, marketing_default):
+    """The SELECT of ``base_metrics`` and its column mapping (the benchmark times it read-only)."""
     since_12m = as_of - timedelta(days=rolling_days)
     upto = Q(orders__ordered_at__lte=as_of)
     purchase = upto & Q(orders__is_return=False)
@@ -150,33 +162,28 @@ def base_metrics(*, as_of: datetime, rolling_days: int, marketing_attr: str, mar
             m_at=at,
         )
     )
-    return upsert_from_queryset(
-        CustomerMetrics,
-        qs,
-        {
-            "customer_id": "id",
-            "revenue": "m_revenue",
-            "margin": "m_margin",
-            "revenue_12m": "m_revenue_12m",
-            "margin_12m": "m_margin_12m",
-            "order_count": "m_order_count",
-            "return_count": "m_return_count",
-            "purchase_days": "m_purchase_days",
-            "first_purchase_at": "m_first",
-            "last_purchase_at": "m_last",
-            "tenure_days": "m_tenure",
-            "recency_days": "m_recency",
-            "avg_order_value": "m_aov",
-            "typical_gap_days": "m_gap",
-            "last_contact_at": "m_last_contact",
-            "days_since_contact": "m_days_contact",
-            "complaints_12m": "m_complaints",
-            "referrals": "m_referrals",
-            "marketing_cost": "m_marketing",
-            "computed_at": "m_at",
-        },
-        "customer_id",
-    )
+    return qs, {
+        "customer_id": "id",
+        "revenue": "m_revenue",
+        "margin": "m_margin",
+        "revenue_12m": "m_revenue_12m",
+        "margin_12m": "m_margin_12m",
+        "order_count": "m_order_count",
+        "return_count": "m_return_count",
+        "purchase_days": "m_purchase_days",
+        "first_purchase_at": "m_first",
+        "last_purchase_at": "m_last",
+        "tenure_days": "m_tenure",
+        "recency_days": "m_recency",
+        "avg_order_value": "m_aov",
+        "typical_gap_days": "m_gap",
+        "last_contact_at": "m_last_contact",
+        "days_since_contact": "m_days_contact",
+        "complaints_12m": "m_complaints",
+        "referrals": "m_referrals",
+        "marketing_cost": "m_marketing",
+        "computed_at": "m_at",
+    }
 
 
 def abc_value_expression(*, basis: str, marketing: bool, tenure_weight: float, tenure_cap_years: float):
@@ -200,73 +207,10 @@ def abc_value_expression(*, basis: str, marketing: bool, tenure_weight: float, t
     return Cast(Greatest(cents, Value(0.0)), BigIntegerField())
 
 
-def abc_ranks(*, basis: str, marketing: bool, tenure_weight: float, tenure_cap_years: float) -> int:
-    """Each customer's ABC value and the share of all value brought by the customers ranked above.
-
-    Customers are ranked by value, best first, ties by customer id.
-    """
-    cents = abc_value_expression(
-        basis=basis, marketing=marketing, tenure_weight=tenure_weight, tenure_cap_years=tenure_cap_years
-    )
-    running = Window(Sum("v_cents"), order_by=[F("v_cents").desc(), F("customer_id").asc()])
-    total = Window(Sum("v_cents"))
-    qs = (
-        CustomerMetrics.objects.order_by()
-        .annotate(v_cents=cents)
-        .annotate(
-            v_value=Cast(F("v_cents"), FloatField()) / Value(100.0),
-            v_before=Cast(running - F("v_cents"), FloatField()) / Cast(NullIf(total, 0), FloatField()),
-        )
-        .values("customer_id", "v_value", "v_before")
-    )
-    return upsert_from_queryset(
-        CustomerMetrics,
-        qs,
-        {"customer_id": "customer_id", "abc_value": "v_value", "abc_share_before": "v_before"},
-        "customer_id",
-    )
-
-
-def abc_classes(*, thresholds: list[float]) -> int:
-    """A while the customers ranked above bring less than A% of value, then B, then C; no value: C."""
-    a, b = thresholds[0] / 100.0, (thresholds[0] + thresholds[1]) / 100.0
-    return CustomerMetrics.objects.update(
-        abc_class=Case(
-            When(Q(abc_value__lte=0) | Q(abc_share_before__isnull=True), then=Value(AbcClass.C)),
-            When(abc_share_before__lt=a, then=Value(AbcClass.A)),
-            When(abc_share_before__lt=b, then=Value(AbcClass.B)),
-            default=Value(AbcClass.C),
-        )
-    )
-
-
-def rfm_ranks() -> int:
-    """Percentile of each buyer on recency, frequency and money: CUME_DIST, so ties rank equal."""
-    CustomerMetrics.objects.filter(order_count=0).update(
-        rfm_r_pct=None, rfm_f_pct=None, rfm_m_pct=None, rfm_r=None, rfm_f=None, rfm_m=None, rfm_segment=""
-    )
-    qs = (
-        CustomerMetrics.objects.order_by()
-        .filter(order_count__gt=0)
-        .annotate(
-            r_pct=Window(CumeDist(), order_by=F("recency_days").desc()),
-            f_pct=Window(CumeDist(), order_by=F("order_count").asc()),
-            m_pct=Window(CumeDist(), order_by=F("revenue").asc()),
-        )
-        .values("customer_id", "r_pct", "f_pct", "m_pct")
-    )
-    return upsert_from_queryset(
-        CustomerMetrics,
-        qs,
-        {"customer_id": "customer_id", "rfm_r_pct": "r_pct", "rfm_f_pct": "f_pct", "rfm_m_pct": "m_pct"},
-        "customer_id",
-    )
-
-
-def score_expression(pct_field: str, bins: list[float]):
+def _score(pct, bins: list[float]):
     """1 + the number of cut points the percentile is above: 1..len(bins)+1."""
     whens = [
-        When(**{f"{pct_field}__gt": cut}, then=Value(len(bins) + 1 - i))
+        When(GreaterThan(pct, Value(float(cut))), then=Value(len(bins) + 1 - i))
         for i, cut in enumerate(reversed(bins))
     ]
     return Case(*whens, default=Value(1), output_field=IntegerField())
@@ -296,33 +240,18 @@ def segment_for(r: int, fm: int) -> str:
     return ""
 
 
-def rfm_scores(*, bins: list[float]) -> int:
-    return CustomerMetrics.objects.filter(order_count__gt=0).update(
-        rfm_r=score_expression("rfm_r_pct", bins),
-        rfm_f=score_expression("rfm_f_pct", bins),
-        rfm_m=score_expression("rfm_m_pct", bins),
-    )
-
-
-def fm_expression():
-    return ExpressionWrapper((F("rfm_f") + F("rfm_m") + 1) / 2, output_field=IntegerField())
-
-
-def rfm_segments() -> int:
-    fm = fm_expression()
+def _segment(r, fm):
     whens = [
         When(
-            GreaterThanOrEqual(F("rfm_r"), r_lo)
-            & LessThanOrEqual(F("rfm_r"), r_hi)
+            GreaterThanOrEqual(r, r_lo)
+            & LessThanOrEqual(r, r_hi)
             & GreaterThanOrEqual(fm, fm_lo)
             & LessThanOrEqual(fm, fm_hi),
             then=Value(str(name)),
         )
         for name, (r_lo, r_hi), (fm_lo, fm_hi) in SEGMENT_RULES
     ]
-    return CustomerMetrics.objects.filter(order_count__gt=0).update(
-        rfm_segment=Case(*whens, default=Value(""), output_field=CharField())
-    )
+    return Case(*whens, default=Value(""), output_field=CharField())
 
 
 def _gap(rules: dict):
@@ -339,14 +268,13 @@ def churn_threshold(rules: dict):
     )
 
 
-def lifecycle_stages(*, as_of: datetime, rules: dict) -> int:
-    """Stage of every buyer by the rules (see docs/value.md); customers without purchases keep theirs."""
+def _stage(*, as_of: datetime, rules: dict, prev):
+    """Stage of a buyer by the rules (see docs/value.md); customers without purchases keep theirs."""
     Stage = Customer.Stage
-    prev = Subquery(Customer.objects.filter(pk=OuterRef("customer_id")).values("lifecycle_stage")[:1])
     recency = Cast(F("recency_days"), FloatField())
     gap = _gap(rules)
     since_cut = as_of - timedelta(days=int(rules["won_back_days"]))
-    stage = Case(
+    return Case(
         When(order_count=0, then=prev),
         When(GreaterThan(recency, churn_threshold(rules)), then=Value(Stage.CHURNED)),
         When(GreaterThan(recency, Value(float(rules["dormant_gaps"])) * gap), then=Value(Stage.DORMANT)),
@@ -360,20 +288,128 @@ def lifecycle_stages(*, as_of: datetime, rules: dict) -> int:
         default=Value(Stage.ACTIVE),
         output_field=CharField(),
     )
-    return CustomerMetrics.objects.update(lifecycle_stage=stage)
 
 
-def churn_risk(*, rules: dict) -> int:
-    """1 − P(alive) where the lifetime-value model gave one, else recency over the churn threshold."""
-    rule = Least(Cast(F("recency_days"), FloatField()) / churn_threshold(rules), Value(1.0))
-    return CustomerMetrics.objects.update(
-        churn_risk=Case(
-            When(order_count=0, then=None),
-            When(clv_p_alive__isnull=False, then=Value(1.0) - F("clv_p_alive")),
-            default=rule,
-            output_field=FloatField(),
+def classify(*, as_of: datetime, conf: dict) -> int:
+    """ABC, RFM, lifecycle stage and churn risk of every customer in ONE upsert over the metrics.
+
+    Window functions rank the customers: CUME_DIST among buyers for R, F and M (ties share a
+    percentile, hence a score) and a running sum of ABC value, best first (ties by customer id).
+    """
+    qs, columns = classify_select(as_of=as_of, conf=conf)
+    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id")
+
+
+def classify_select(*, as_of: datetime, conf: dict):
+    bins = [float(b) for b in conf["rfm_bins"]]
+    rules = conf["lifecycle"]
+    thresholds = conf["abc_thresholds"]
+    a_cut = thresholds[0] / 100.0
+    b_cut = (thresholds[0] + thresholds[1]) / 100.0
+    buyer = Q(order_count__gt=0)
+    part = [ExpressionWrapper(buyer, output_field=BooleanField())]
+
+    def cume(order):
+        return Window(CumeDist(), partition_by=part, order_by=order)
+
+    def if_buyer(expr, field):
+        return Case(When(buyer, then=expr), default=None, output_field=field)
+
+    cents = abc_value_expression(
+        basis=conf["abc_basis"],
+        marketing=bool(conf["abc_marketing_cost"]),
+        tenure_weight=float(conf["abc_tenure_weight"]),
+        tenure_cap_years=float(conf["abc_tenure_cap_years"]),
+    )
+    prev = F("customer__lifecycle_stage")
+    qs = (
+        CustomerMetrics.objects.order_by()
+        .annotate(v_cents=cents)
+        .annotate(
+            v_running=Window(Sum("v_cents"), order_by=[F("v_cents").desc(), F("customer_id").asc()]),
+            v_total=Window(Sum("v_cents")),
+            r_pct=cume(F("recency_days").desc()),
+            f_pct=cume(F("order_count").asc()),
+            m_pct=cume(F("revenue").asc()),
+        )
+        .annotate(
+            v_value=Cast(F("v_cents"), FloatField()) / Value(100.0),
+            v_before=Cast(F("v_running") - F("v_cents"), FloatField())
+            / Cast(NullIf(F("v_total"), 0), FloatField()),
+            r_score=_score(F("r_pct"), bins),
+            f_score=_score(F("f_pct"), bins),
+            m_score=_score(F("m_pct"), bins),
+            new_stage=_stage(as_of=as_of, rules=rules, prev=prev),
+        )
+        .annotate(
+            v_class=Case(
+                When(LessThanOrEqual(F("v_cents"), 0) | Q(v_total=0), then=Value(AbcClass.C)),
+                When(LessThan(F("v_before"), a_cut), then=Value(AbcClass.A)),
+                When(LessThan(F("v_before"), b_cut), then=Value(AbcClass.B)),
+                default=Value(AbcClass.C),
+                output_field=CharField(),
+            ),
+            o_r_pct=if_buyer(F("r_pct"), FloatField()),
+            o_f_pct=if_buyer(F("f_pct"), FloatField()),
+            o_m_pct=if_buyer(F("m_pct"), FloatField()),
+            o_r=if_buyer(F("r_score"), IntegerField()),
+            o_f=if_buyer(F("f_score"), IntegerField()),
+            o_m=if_buyer(F("m_score"), IntegerField()),
+            o_segment=Case(
+                When(
+                    buyer,
+                    then=_segment(
+                        F("r_score"),
+                        ExpressionWrapper((F("f_score") + F("m_score") + 1) / 2, output_field=IntegerField()),
+                    ),
+                ),
+                default=Value(""),
+                output_field=CharField(),
+            ),
+            o_since=Case(
+                When(~Exact(F("new_stage"), prev), then=_at(as_of)),
+                default=Coalesce(F("stage_since"), _at(as_of)),
+            ),
+            o_churn=Case(
+                When(order_count=0, then=None),
+                When(clv_p_alive__isnull=False, then=Value(1.0) - F("clv_p_alive")),
+                default=Least(Cast(F("recency_days"), FloatField()) / churn_threshold(rules), Value(1.0)),
+                output_field=FloatField(),
+            ),
+        )
+        .values(
+            "customer_id",
+            "v_value",
+            "v_before",
+            "v_class",
+            "o_r_pct",
+            "o_f_pct",
+            "o_m_pct",
+            "o_r",
+            "o_f",
+            "o_m",
+            "o_segment",
+            "new_stage",
+            "o_since",
+            "o_churn",
         )
     )
+    return qs, {
+        "customer_id": "customer_id",
+        "abc_value": "v_value",
+        "abc_share_before": "v_before",
+        "abc_class": "v_class",
+        "rfm_r_pct": "o_r_pct",
+        "rfm_f_pct": "o_f_pct",
+        "rfm_m_pct": "o_m_pct",
+        "rfm_r": "o_r",
+        "rfm_f": "o_f",
+        "rfm_m": "o_m",
+        "rfm_segment": "o_segment",
+        "lifecycle_stage": "new_stage",
+        "stage_since": "o_since",
+        "churn_risk": "o_churn",
+    }
 
 
 def record_stage_changes(*, as_of: datetime, run_id: int | None) -> int:
@@ -403,10 +439,6 @@ def record_stage_changes(*, as_of: datetime, run_id: int | None) -> int:
             "run_id": "c_run",
         },
         None,
-    )
-    changed.update(stage_since=_at(as_of))
-    CustomerMetrics.objects.filter(stage_since__isnull=True).exclude(lifecycle_stage="").update(
-        stage_since=_at(as_of)
     )
     Customer.objects.filter(metrics__order_count__gt=0).exclude(
         lifecycle_stage=F("metrics__lifecycle_stage")

@@ -123,7 +123,7 @@ def pareto(*, since: datetime | None = None, until: datetime | None = None) -> d
 def abc_classify(values: np.ndarray, thresholds=(80, 15, 5)) -> np.ndarray:
     """ABC class of each value: rank best first (stable), A while the better ones bring < A%.
 
-    The same rule as the SQL in metrics.abc_classes: a customer is A if the customers ranked above
+    The same rule as the SQL in metrics.classify: a customer is A if the customers ranked above
     bring less than A% of all value, B if less than (A+B)%, else C; no value at all is C.
     """
     v = np.clip(np.asarray(values, dtype=float), 0, None)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tenure.accounts import audit
@@ -13,6 +14,7 @@ from tenure.accounts.models import AuditEntry
 from tenure.value import clv, metrics
 from tenure.value.conf import value_settings
 from tenure.value.models import ClvFit, CustomerMetrics, MetricsRun
+from tenure.value.sql import upsert_rows
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +45,6 @@ def metrics_recompute(*, actor=None, as_of: datetime | None = None, with_clv: bo
         marketing_attr=str(conf["marketing_cost_attribute"]),
         marketing_default=conf["marketing_cost_default"],
     )
-    step(
-        "abc_ranks",
-        metrics.abc_ranks,
-        basis=conf["abc_basis"],
-        marketing=bool(conf["abc_marketing_cost"]),
-        tenure_weight=float(conf["abc_tenure_weight"]),
-        tenure_cap_years=float(conf["abc_tenure_cap_years"]),
-    )
-    step("abc_classes", metrics.abc_classes, thresholds=list(conf["abc_thresholds"]))
-    step("rfm_ranks", metrics.rfm_ranks)
-    step("rfm_scores", metrics.rfm_scores, bins=list(conf["rfm_bins"]))
-    step("rfm_segments", metrics.rfm_segments)
     detail: dict = {}
     if with_clv:
         start = time.perf_counter()
@@ -62,13 +52,12 @@ def metrics_recompute(*, actor=None, as_of: datetime | None = None, with_clv: bo
             fit = clv.clv_fit_and_store(until=as_of, time_unit=conf["clv"]["time_unit"])
             detail["clv_fit"] = fit.pk
         except clv.InsufficientHistory as exc:
-            CustomerMetrics.objects.update(
-                clv_expected_purchases=None, clv_p_alive=None, clv_expected_spend=None, clv_value=None
+            CustomerMetrics.objects.exclude(clv_p_alive=None, clv_expected_purchases=None).update(
+                **dict.fromkeys(CLV_FIELDS)
             )
             detail["clv_skipped"] = str(exc)
         timings["clv"] = round(time.perf_counter() - start, 3)
-    step("lifecycle", metrics.lifecycle_stages, as_of=as_of, rules=conf["lifecycle"])
-    step("churn_risk", metrics.churn_risk, rules=conf["lifecycle"])
+    step("classify", metrics.classify, as_of=as_of, conf=conf)
     changes = step("stage_changes", metrics.record_stage_changes, as_of=as_of, run_id=run.pk)
     run.customers = customers
     run.stage_changes = changes
@@ -92,13 +81,14 @@ CLV_FIELDS = ["clv_expected_purchases", "clv_p_alive", "clv_expected_spend", "cl
 def _clean(array, digits: int):
     if array is None:
         return None
-    out = np.round(np.asarray(array, dtype=float), digits).astype(object)
-    out[~np.isfinite(np.asarray(array, dtype=float))] = None
-    return out
+    values = np.asarray(array, dtype=float)
+    out = np.round(values, digits).astype(object)
+    out[~np.isfinite(values)] = None
+    return out.tolist()
 
 
 @transaction.atomic
-def clv_store(*, history, fit, values: dict, actor=None, batch_size: int = 5000) -> ClvFit:
+def clv_store(*, history, fit, values: dict, actor=None, batch_size: int = 100_000) -> ClvFit:
     """Store a lifetime-value fit and each fitted customer's predictions (batched upserts)."""
     row = ClvFit.objects.create(
         until=clv.local_date(history.until),
@@ -116,25 +106,26 @@ def clv_store(*, history, fit, values: dict, actor=None, batch_size: int = 5000)
         gg_log_likelihood=fit.gg_log_likelihood,
         detail={"converged": fit.converged, "gg_note": fit.gg_note},
     )
-    CustomerMetrics.objects.exclude(clv_p_alive=None, clv_expected_purchases=None).update(
-        **dict.fromkeys(CLV_FIELDS)
-    )
-    ids = history.customer_ids.tolist()
+    # Customers outside this fit (no purchase up to its end) lose their old predictions.
+    CustomerMetrics.objects.exclude(clv_p_alive=None, clv_expected_purchases=None).filter(
+        Q(first_purchase_at=None) | Q(first_purchase_at__gt=history.until)
+    ).update(**dict.fromkeys(CLV_FIELDS))
     columns = {
         "clv_expected_purchases": _clean(values.get("expected_purchases"), 6),
         "clv_p_alive": _clean(values.get("p_alive"), 6),
         "clv_expected_spend": _clean(values.get("expected_spend"), 2),
         "clv_value": _clean(values.get("clv"), 2),
     }
-    present = {k: v for k, v in columns.items() if v is not None}
-    for start in range(0, len(ids), batch_size):
-        chunk = range(start, min(start + batch_size, len(ids)))
-        CustomerMetrics.objects.bulk_create(
-            [CustomerMetrics(customer_id=ids[i], **{k: v[i] for k, v in present.items()}) for i in chunk],
-            update_conflicts=True,
-            unique_fields=["customer"],
-            update_fields=list(present),
-        )
+    n = len(history.customer_ids)
+    upsert_rows(
+        CustomerMetrics,
+        {
+            "customer_id": history.customer_ids.tolist(),
+            **{k: v if v is not None else [None] * n for k, v in columns.items()},
+        },
+        "customer_id",
+        batch_size=batch_size,
+    )
     audit.record(
         actor=actor,
         action=AuditEntry.Action.CREATE,

@@ -57,3 +57,39 @@ def upsert_from_queryset(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def upsert_rows(
+    model: type[models.Model], columns: dict[str, list], conflict: str, batch_size: int = 100_000
+) -> int:
+    """Upsert column-wise data from Python (e.g. numpy results) in large batches.
+
+    PostgreSQL: one ``INSERT … SELECT FROM unnest(array, …)`` per batch (arrays travel as single
+    parameters); other databases: ``executemany`` of an ``INSERT … ON CONFLICT`` statement.
+    """
+    connection = connections[router_db(model)]
+    qn = connection.ops.quote_name
+    names = list(columns)
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    targets = ", ".join(qn(c) for c in names)
+    updates = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in names if c != conflict)
+    tail = f" ON CONFLICT ({qn(conflict)}) DO UPDATE SET {updates}"
+    n = len(next(iter(columns.values()))) if columns else 0
+    with connection.cursor() as cursor:
+        for start in range(0, n, batch_size):
+            chunk = [columns[c][start : start + batch_size] for c in names]
+            if connection.vendor == "postgresql":
+                casts = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in names)
+                sql = f"INSERT INTO {qn(model._meta.db_table)} ({targets}) SELECT * FROM unnest({casts}) AS u{tail}"
+                cursor.execute(sql, chunk)
+            else:
+                marks = ", ".join(["%s"] * len(names))
+                sql = f"INSERT INTO {qn(model._meta.db_table)} ({targets}) VALUES ({marks}){tail}"
+                cursor.executemany(sql, list(zip(*chunk, strict=True)))
+    return n
+
+
+def router_db(model) -> str:
+    from django.db import router
+
+    return router.db_for_write(model)
