@@ -181,16 +181,14 @@ def _unique(*columns, weights=None):
 
 
 def _minimize(negll, start):
-    best = None
-    for method in ("L-BFGS-B", "Nelder-Mead"):
-        result = minimize(
-            negll,
-            start if best is None else best.x,
-            method=method,
-            options={"maxiter": 5000, **({"xatol": 1e-8, "fatol": 1e-8} if method == "Nelder-Mead" else {})},
+    """L-BFGS-B (numerical gradient); Nelder-Mead from there only if it did not converge."""
+    best = minimize(negll, start, method="L-BFGS-B", options={"maxiter": 1000})
+    if not best.success:
+        polish = minimize(
+            negll, best.x, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-8, "fatol": 1e-8}
         )
-        if best is None or (np.isfinite(result.fun) and result.fun <= best.fun):
-            best = result
+        if np.isfinite(polish.fun) and polish.fun <= best.fun:
+            best = polish
     return best
 
 

@@ -13,6 +13,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateTimeField,
     DecimalField,
     ExpressionWrapper,
     F,
@@ -91,32 +92,6 @@ def base_metrics_select(*, as_of: datetime, rolling_days: int, marketing_attr: s
         output_field=MONEY,
     )
     zero = Value(Decimal("0"), output_field=MONEY)
-    last_contact = (
-        Interaction.objects.filter(customer_id=OuterRef("pk"), occurred_at__lte=as_of)
-        .order_by()
-        .values("customer_id")
-        .annotate(m=Max("occurred_at"))
-        .values("m")
-    )
-    complaints = (
-        Interaction.objects.filter(
-            customer_id=OuterRef("pk"),
-            kind=Interaction.Kind.COMPLAINT,
-            occurred_at__lte=as_of,
-            occurred_at__gt=since_12m,
-        )
-        .order_by()
-        .values("customer_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    referrals = (
-        Customer.objects.filter(referred_by_id=OuterRef("pk"))
-        .order_by()
-        .values("referred_by_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
     first = Min("orders__ordered_at", filter=purchase)
     last = Max("orders__ordered_at", filter=purchase)
     n_orders = Count("orders", filter=purchase)
@@ -154,10 +129,11 @@ def base_metrics_select(*, as_of: datetime, rolling_days: int, marketing_attr: s
                 default=None,
                 output_field=FloatField(),
             ),
-            m_last_contact=Subquery(last_contact),
-            m_days_contact=days_between(at, Subquery(last_contact)),
-            m_complaints=Coalesce(Subquery(complaints), 0),
-            m_referrals=Coalesce(Subquery(referrals), 0),
+            # Filled by contact_metrics and referral_metrics, which touch only the rows concerned.
+            m_last_contact=Cast(Value(None), DateTimeField()),
+            m_days_contact=Cast(Value(None), IntegerField()),
+            m_complaints=Value(0),
+            m_referrals=Value(0),
             m_marketing=marketing,
             m_at=at,
         )
@@ -184,6 +160,41 @@ def base_metrics_select(*, as_of: datetime, rolling_days: int, marketing_attr: s
         "marketing_cost": "m_marketing",
         "computed_at": "m_at",
     }
+
+
+def contact_metrics(*, as_of: datetime, rolling_days: int) -> int:
+    """Last contact and complaints in the rolling year, for the customers with interactions."""
+    since_12m = as_of - timedelta(days=rolling_days)
+    last = Max("occurred_at")
+    qs = (
+        Interaction.objects.filter(occurred_at__lte=as_of)
+        .order_by()
+        .values("customer_id")
+        .annotate(
+            c_last=last,
+            c_days=days_between(_at(as_of), last),
+            c_complaints=Count("id", filter=Q(kind=Interaction.Kind.COMPLAINT, occurred_at__gt=since_12m)),
+        )
+    )
+    columns = {
+        "customer_id": "customer_id",
+        "last_contact_at": "c_last",
+        "days_since_contact": "c_days",
+        "complaints_12m": "c_complaints",
+    }
+    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id")
+
+
+def referral_metrics() -> int:
+    """How many customers each customer brought (Customer.referred_by), for the referrers only."""
+    qs = (
+        Customer.objects.filter(referred_by__isnull=False)
+        .order_by()
+        .values("referred_by_id")
+        .annotate(r_n=Count("id"))
+    )
+    columns = {"customer_id": "referred_by_id", "referrals": "r_n"}
+    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id")
 
 
 def abc_value_expression(*, basis: str, marketing: bool, tenure_weight: float, tenure_cap_years: float):

@@ -5,7 +5,7 @@ import time
 from datetime import datetime
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -29,6 +29,13 @@ def metrics_recompute(*, actor=None, as_of: datetime | None = None, with_clv: bo
     conf = value_settings()
     as_of = as_of or timezone.now()
     run = MetricsRun.objects.create(as_of=as_of, actor=actor if getattr(actor, "pk", None) else None)
+    if connection.vendor == "postgresql":
+        # These statements look expensive to the planner, whose JIT compilation then costs more
+        # than it saves (measured: 1.8 s of 3.2 s at 20k customers); the window sorts spill to
+        # disk with the default 4 MB of work memory.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '128MB'")
     timings: dict[str, float] = {}
 
     def step(name, func, *args, **kwargs):
@@ -45,6 +52,8 @@ def metrics_recompute(*, actor=None, as_of: datetime | None = None, with_clv: bo
         marketing_attr=str(conf["marketing_cost_attribute"]),
         marketing_default=conf["marketing_cost_default"],
     )
+    step("contact", metrics.contact_metrics, as_of=as_of, rolling_days=int(conf["rolling_days"]))
+    step("referrals", metrics.referral_metrics)
     detail: dict = {}
     if with_clv:
         start = time.perf_counter()
