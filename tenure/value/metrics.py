@@ -40,7 +40,6 @@ from django.db.models.functions import (
     Least,
     Now,
     NullIf,
-    Round,
     TruncDate,
 )
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, In, LessThan, LessThanOrEqual
@@ -48,7 +47,7 @@ from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, In,
 from tenure.customers.models import Customer
 from tenure.interactions.models import Interaction
 from tenure.value.models import AbcClass, CustomerMetrics, RfmSegment
-from tenure.value.sql import Epoch, days_between, upsert_from_queryset
+from tenure.value.sql import Epoch, MoneyRatio, days_between, upsert_from_queryset
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 
@@ -117,7 +116,7 @@ def base_metrics_select(*, as_of: datetime, rolling_days: int, marketing_attr: s
             m_tenure=days_between(at, first),
             m_recency=days_between(at, last),
             m_aov=Case(
-                When(GreaterThan(n_orders, 0), then=Round(Sum(revenue, filter=upto) / n_orders, 2)),
+                When(GreaterThan(n_orders, 0), then=MoneyRatio(Sum(revenue, filter=upto), n_orders)),
                 default=None,
                 output_field=MONEY,
             ),

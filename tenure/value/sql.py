@@ -93,3 +93,29 @@ def router_db(model) -> str:
     from django.db import router
 
     return router.db_for_write(model)
+
+
+class MoneyRatio(Func):
+    """numerator / denominator rounded to cents, never integer division (SQLite sums of whole
+    amounts are integers): exact numeric on PostgreSQL, REAL then ROUND on SQLite."""
+
+    arity = 2
+    output_field = models.DecimalField(max_digits=16, decimal_places=2)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="ROUND(CAST(%(expressions)s AS REAL), 2)",
+            arg_joiner=" AS REAL) / CAST(",
+            **extra,
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="ROUND(CAST(%(expressions)s AS NUMERIC), 2)",
+            arg_joiner=" AS NUMERIC) / CAST(",
+            **extra,
+        )

@@ -163,3 +163,56 @@ def test_marketing_cost_comes_from_the_customer_attribute(shop, settings):
     a = CustomerMetrics.objects.get(customer=shop["A"])
     assert a.marketing_cost == Decimal("900.00")
     assert a.abc_value == Decimal("100.00")
+
+
+def test_every_rfm_grid_cell_has_a_segment():
+    from tenure.value.metrics import segment_for
+
+    cells = {(r, fm): segment_for(r, fm) for r in range(1, 6) for fm in range(1, 6)}
+    assert all(cells.values())
+    assert cells[(1, 1)] == "lost" and cells[(2, 1)] == "hibernating" and cells[(5, 5)] == "champions"
+
+
+def test_every_stored_column_has_the_expected_value(computed):
+    """The whole row, float for float: the suite runs on SQLite and PostgreSQL, so both agree."""
+    row = CustomerMetrics.objects.filter(customer__name="A").values().get()
+    row.pop("customer_id")
+    row.pop("created_at")
+    assert row == {
+        "revenue": Decimal("1000.00"),
+        "margin": Decimal("400.00"),
+        "revenue_12m": Decimal("1000.00"),
+        "margin_12m": Decimal("400.00"),
+        "order_count": 3,
+        "return_count": 0,
+        "purchase_days": 3,
+        "first_purchase_at": at(2025, 1, 10),
+        "last_purchase_at": at(2025, 6, 20),
+        "tenure_days": 171,
+        "recency_days": 10,
+        "avg_order_value": Decimal("333.33"),
+        "typical_gap_days": 80.5,
+        "last_contact_at": at(2025, 6, 25),
+        "days_since_contact": 5,
+        "complaints_12m": 1,
+        "referrals": 2,
+        "marketing_cost": Decimal("0.00"),
+        "rfm_r_pct": 1.0,
+        "rfm_f_pct": 1.0,
+        "rfm_m_pct": 1.0,
+        "rfm_r": 5,
+        "rfm_f": 5,
+        "rfm_m": 5,
+        "rfm_segment": "champions",
+        "abc_value": Decimal("1000.00"),
+        "abc_share_before": 0.0,
+        "abc_class": "A",
+        "clv_expected_purchases": None,
+        "clv_p_alive": None,
+        "clv_expected_spend": None,
+        "clv_value": None,
+        "churn_risk": 10 / 644,
+        "lifecycle_stage": "active",
+        "stage_since": AS_OF,
+        "computed_at": AS_OF,
+    }
