@@ -18,18 +18,20 @@ Returns are not purchases.
 """
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
-from django.db.models import Count, FloatField, Sum
+from django.db import connections
+from django.db.models import Count, ExpressionWrapper, FloatField, IntegerField, Sum
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from scipy.optimize import minimize
-from scipy.special import betaln, expit, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from tenure.commerce.models import Order
 from tenure.value.conf import value_settings
+from tenure.value.sql import Epoch
 
 UNIT_DAYS = {"day": 1.0, "week": 7.0}
 
@@ -87,26 +89,30 @@ def history(*, until: datetime, time_unit: str = "week") -> History:
     """Per-customer (x, t_x, T, zbar) from purchases up to ``until``, grouped per day in SQL."""
     if time_unit not in UNIT_DAYS:
         raise ValueError(f"time unit must be day or week, not {time_unit!r}")
-    rows = (
+    qs = (
         Order.objects.filter(ordered_at__lte=until, is_return=False)
         .order_by()
-        .annotate(day=TruncDate("ordered_at"))
+        .annotate(day=ExpressionWrapper(Epoch(TruncDate("ordered_at")) / 86400, output_field=IntegerField()))
         .values("customer_id", "day")
         .annotate(amount=Cast(Sum("total"), FloatField()))
         .order_by("customer_id", "day")
         .values_list("customer_id", "day", "amount")
     )
-    data = list(rows)
-    if not data:
+    # Three numbers a row: read them straight into numpy (no per-row model or date objects).
+    sql, params = qs.query.get_compiler(qs.db).as_sql()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        data = np.array(cursor.fetchall(), dtype=float).reshape(-1, 3)
+    if not len(data):
         return _empty(time_unit, until)
-    ids = np.fromiter((r[0] for r in data), dtype=np.int64, count=len(data))
-    days = np.array([r[1] for r in data], dtype="datetime64[D]").astype(np.int64)
-    amounts = np.fromiter((r[2] or 0.0 for r in data), dtype=float, count=len(data))
+    ids = data[:, 0].astype(np.int64)
+    days = data[:, 1].astype(np.int64)
+    amounts = np.nan_to_num(data[:, 2])
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
     ends = np.r_[starts[1:], len(ids)]
     n_days = ends - starts
     first, last = days[starts], days[ends - 1]
-    end_day = np.datetime64(local_date(until), "D").astype(np.int64)
+    end_day = (local_date(until) - date(1970, 1, 1)).days
     unit = UNIT_DAYS[time_unit]
     x = (n_days - 1).astype(float)
     repeat_spend = np.add.reduceat(amounts, starts) - amounts[starts]
@@ -180,12 +186,34 @@ def _unique(*columns, weights=None):
     return [uniq[:, i] for i in range(uniq.shape[1])], counts.astype(float)
 
 
-def _minimize(negll, start):
-    """L-BFGS-B (numerical gradient); Nelder-Mead from there only if it did not converge."""
-    best = minimize(negll, start, method="L-BFGS-B", options={"maxiter": 1000})
+# Log-parameters stay in [-10, 10] (parameters between 4.5e-5 and 22,026): beyond, the beta and
+# gamma functions lose all precision and the data cannot tell the values apart anyway.
+LOG_BOUND = 10.0
+
+
+def _minimize(negll, start, jac=False):
+    """L-BFGS-B (analytic gradient, bounded); Nelder-Mead from there only if it did not converge."""
+    bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
+    with np.errstate(all="ignore"):
+        best = minimize(negll, start, method="L-BFGS-B", jac=jac, bounds=bounds, options={"maxiter": 1000})
     if not best.success:
+        with np.errstate(all="ignore"):
+            best = _polish(negll, best, jac, bounds)
+    return best
+
+
+def _polish(negll, best, jac, bounds):
+    if not best.success:
+
+        def value_only(v):
+            return negll(v)[0] if jac else negll(v)
+
         polish = minimize(
-            negll, best.x, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-8, "fatol": 1e-8}
+            value_only,
+            best.x,
+            method="Nelder-Mead",
+            bounds=bounds,
+            options={"maxiter": 4000, "xatol": 1e-8, "fatol": 1e-8},
         )
         if np.isfinite(polish.fun) and polish.fun <= best.fun:
             best = polish
@@ -197,17 +225,42 @@ def fit_bgnbd(x, t_x, T, weights=None) -> tuple[np.ndarray, float, bool]:
     (ux, utx, uT), w = _unique(x, t_x, T, weights=weights)
     scale = 1.0 / max(float(np.max(uT)), 1e-9)  # fit on T scaled to at most 1, then rescale alpha
 
-    def negll(logp):
-        params = np.exp(logp)
-        ll = bgnbd_log_likelihood(params, ux, utx * scale, uT * scale)
-        value = -(w * ll).sum()
-        return value if np.isfinite(value) else 1e300
+    stx, sT = utx * scale, uT * scale
 
-    result = _minimize(negll, np.zeros(4))
+    def negll(logp):
+        value, grad = bgnbd_negll_grad(np.exp(logp), ux, stx, sT, w)
+        if not np.isfinite(value) or not np.all(np.isfinite(grad)):
+            return 1e300, np.zeros(4)
+        return value, grad * np.exp(logp)  # chain rule: d/d(log theta) = theta d/d(theta)
+
+    result = _minimize(negll, np.zeros(4), jac=True)
     r, alpha, a, b = np.exp(result.x)
     params = np.array([r, alpha / scale, a, b])
     ll = float((w * bgnbd_log_likelihood(params, ux, utx, uT)).sum())
-    return params, ll, bool(result.success or np.isfinite(ll))
+    at_bound = bool(np.any(np.abs(result.x) >= LOG_BOUND - 1e-6))
+    return params, ll, bool(np.isfinite(ll) and not at_bound)
+
+
+def bgnbd_negll_grad(params, x, t_x, T, w) -> tuple[float, np.ndarray]:
+    """−Σ w·LL and its gradient in (r, alpha, a, b), by the digamma derivatives of each term."""
+    r, alpha, a, b = params
+    xs = np.maximum(x, 1.0)
+    has = x > 0
+    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    a2 = betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + T)
+    a3 = np.where(has, betaln(a + 1, b + xs - 1) - betaln(a, b) - (r + x) * np.log(alpha + t_x), -np.inf)
+    lse = np.logaddexp(a2, a3)
+    w2, w3 = np.exp(a2 - lse), np.exp(a3 - lse)
+    d_ab, d_abx = digamma(a + b), digamma(a + b + x)
+    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w2 * np.log(alpha + T) - w3 * np.log(alpha + t_x)
+    d_alpha = r / alpha - w2 * (r + x) / (alpha + T) - w3 * (r + x) / (alpha + t_x)
+    d_a = w2 * (d_ab - d_abx) + w3 * (digamma(a + 1) - digamma(a) + d_ab - d_abx)
+    d_b = w2 * (digamma(b + x) - digamma(b) + d_ab - d_abx) + w3 * np.where(
+        has, digamma(b + xs - 1) - digamma(b) + d_ab - d_abx, 0.0
+    )
+    value = -float((w * (a1 + lse)).sum())
+    grad = -np.array([(w * d).sum() for d in (d_r, d_alpha, d_a, d_b)])
+    return value, grad
 
 
 def p_alive(params, x, t_x, T) -> np.ndarray:
@@ -249,6 +302,19 @@ def gg_log_likelihood(params, x, zbar) -> np.ndarray:
     )
 
 
+def gg_negll_grad(params, x, zbar, w) -> tuple[float, np.ndarray]:
+    """−Σ w·LL of Gamma-Gamma and its gradient in (p, q, gamma)."""
+    p, q, gamma = params
+    px = p * x
+    log_gz = np.log(gamma + x * zbar)
+    d_pxq = digamma(px + q)
+    d_p = x * (d_pxq - digamma(px) + np.log(zbar) + np.log(x) - log_gz)
+    d_q = d_pxq - digamma(q) + np.log(gamma) - log_gz
+    d_gamma = q / gamma - (px + q) / (gamma + x * zbar)
+    value = -float((w * gg_log_likelihood(params, x, zbar)).sum())
+    return value, -np.array([(w * d).sum() for d in (d_p, d_q, d_gamma)])
+
+
 def fit_gamma_gamma(x, zbar, weights=None) -> tuple[np.ndarray, float]:
     keep = (x > 0) & (zbar > 0)
     if keep.sum() < 2:
@@ -256,11 +322,15 @@ def fit_gamma_gamma(x, zbar, weights=None) -> tuple[np.ndarray, float]:
     (ux, uz), w = _unique(x[keep], zbar[keep], weights=None if weights is None else weights[keep])
     scale = 1.0 / float(np.mean(uz))  # fit on spend scaled to mean 1, then rescale gamma
 
-    def negll(logp):
-        value = -(w * gg_log_likelihood(np.exp(logp), ux, uz * scale)).sum()
-        return value if np.isfinite(value) else 1e300
+    sz = uz * scale
 
-    result = _minimize(negll, np.zeros(3))
+    def negll(logp):
+        value, grad = gg_negll_grad(np.exp(logp), ux, sz, w)
+        if not np.isfinite(value) or not np.all(np.isfinite(grad)):
+            return 1e300, np.zeros(3)
+        return value, grad * np.exp(logp)
+
+    result = _minimize(negll, np.zeros(3), jac=True)
     p, q, gamma = np.exp(result.x)
     params = np.array([p, q, gamma / scale])
     return params, float((w * gg_log_likelihood(params, ux, uz)).sum())
@@ -304,6 +374,11 @@ def fit(h: History) -> Fit:
         log_likelihood=ll,
         converged=ok,
     )
+    if not ok:
+        out.extra["note"] = _(
+            "A parameter reached the edge of its range: the history does not pin it down (typically "
+            "too little dropout or too short a period); treat the predictions with care."
+        )
     try:
         gg, gg_ll = fit_gamma_gamma(h.x, h.zbar)
         out.p, out.q, out.gamma, out.gg_log_likelihood = (float(v) for v in (*gg, gg_ll))

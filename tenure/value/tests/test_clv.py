@@ -145,3 +145,22 @@ def test_too_little_history_is_a_clear_message_not_a_crash(shop):
     run = metrics_recompute(as_of=at(2025, 7, 1, 0))
     assert "Too little purchase history" in run.detail["clv_skipped"]
     assert not CustomerMetrics.objects.exclude(clv_p_alive=None).exists()
+
+
+def test_analytic_gradients_match_finite_differences():
+    from scipy.optimize import approx_fprime
+
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 6, 50).astype(float)
+    T = rng.uniform(5, 40, 50)
+    t_x = np.where(x > 0, T * rng.uniform(0.1, 1, 50), 0.0)
+    w = np.ones(50)
+    params = np.array([0.4, 3.0, 0.8, 2.5])
+    _, grad = clv.bgnbd_negll_grad(params, x, t_x, T, w)
+    numeric = approx_fprime(params, lambda p: clv.bgnbd_negll_grad(p, x, t_x, T, w)[0], 1e-7)
+    assert grad == pytest.approx(numeric, rel=1e-4, abs=1e-4)
+    xs, z = np.maximum(x, 1), rng.uniform(5, 50, 50)
+    gg = np.array([6.0, 4.0, 15.0])
+    _, grad = clv.gg_negll_grad(gg, xs, z, w)
+    numeric = approx_fprime(gg, lambda p: clv.gg_negll_grad(p, xs, z, w)[0], 1e-7)
+    assert grad == pytest.approx(numeric, rel=1e-4, abs=1e-4)
