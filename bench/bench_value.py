@@ -17,7 +17,7 @@ import os
 import resource
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC
 from pathlib import Path
 
@@ -132,7 +132,9 @@ def main() -> None:
     from tenure.value.conf import value_settings
 
     conf = value_settings()
-    with transaction.atomic():
+    # Read-only: one READ ONLY transaction. Otherwise as in production: each recompute commits,
+    # then VACUUM reclaims the row versions it left.
+    with transaction.atomic() if read_only else nullcontext():
         if read_only and connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("SET TRANSACTION READ ONLY")
@@ -157,14 +159,18 @@ def main() -> None:
                 cur.execute(f"SELECT count(*) FROM ({sql}) s", params)
             out["ratio_metrics_select_to_floor"] = round(t["metrics_select"] / t["floor_orders"], 2)
         else:
-            from tenure.value.services import metrics_recompute
+            from tenure.value.services import metrics_recompute, metrics_vacuum
 
             with timed(t, "recompute"):
                 run = metrics_recompute(as_of=as_of, with_clv=False)
             t["recompute_steps"] = run.detail["timings"]
+            with timed(t, "vacuum"):
+                metrics_vacuum()
             with timed(t, "recompute_again"):  # steady state: few stage changes
                 run = metrics_recompute(as_of=as_of, with_clv=False)
             t["recompute_again_steps"] = run.detail["timings"]
+            with timed(t, "vacuum_again"):
+                metrics_vacuum()
             out["ratio_recompute_to_floor"] = round(t["recompute"] / t["floor_orders"], 2)
         out["peak_mb_after_metrics"] = peak_mb()
 

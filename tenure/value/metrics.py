@@ -42,7 +42,7 @@ from django.db.models.functions import (
     NullIf,
     TruncDate,
 )
-from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, In, LessThan, LessThanOrEqual
+from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, In, LessThanOrEqual
 
 from tenure.customers.models import Customer
 from tenure.interactions.models import Interaction
@@ -301,29 +301,29 @@ def _stage(*, as_of: datetime, rules: dict, prev):
 
 
 def classify(*, as_of: datetime, conf: dict) -> int:
-    """ABC, RFM, lifecycle stage and churn risk of every customer in ONE upsert over the metrics.
+    """ABC, RFM, lifecycle stage and churn risk of every customer: two upserts over the metrics.
 
-    Window functions rank the customers: CUME_DIST among buyers for R, F and M (ties share a
-    percentile, hence a score) and a running sum of ABC value, best first (ties by customer id).
+    ``ranks`` computes each window function once per row (CUME_DIST among buyers for R, F and M,
+    so ties share a percentile; a running sum of ABC value, best first, ties by customer id);
+    ``labels`` turns the stored percentiles and shares into scores, segment, class and stage.
+    (One statement doing both repeated the window calls inside every CASE: slower.)
     """
-    qs, columns = classify_select(as_of=as_of, conf=conf)
+    qs, columns = ranks_select(conf=conf)
+    upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id")
+    qs, columns = labels_select(as_of=as_of, conf=conf)
     return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id")
 
 
-def classify_select(*, as_of: datetime, conf: dict):
-    bins = [float(b) for b in conf["rfm_bins"]]
-    rules = conf["lifecycle"]
-    thresholds = conf["abc_thresholds"]
-    a_cut = thresholds[0] / 100.0
-    b_cut = (thresholds[0] + thresholds[1]) / 100.0
+def ranks_select(*, conf: dict):
     buyer = Q(order_count__gt=0)
     part = [ExpressionWrapper(buyer, output_field=BooleanField())]
 
     def cume(order):
-        return Window(CumeDist(), partition_by=part, order_by=order)
-
-    def if_buyer(expr, field):
-        return Case(When(buyer, then=expr), default=None, output_field=field)
+        return Case(
+            When(buyer, then=Window(CumeDist(), partition_by=part, order_by=order)),
+            default=None,
+            output_field=FloatField(),
+        )
 
     cents = abc_value_expression(
         basis=conf["abc_basis"],
@@ -331,37 +331,60 @@ def classify_select(*, as_of: datetime, conf: dict):
         tenure_weight=float(conf["abc_tenure_weight"]),
         tenure_cap_years=float(conf["abc_tenure_cap_years"]),
     )
-    prev = F("customer__lifecycle_stage")
     qs = (
         CustomerMetrics.objects.order_by()
         .annotate(v_cents=cents)
         .annotate(
-            v_running=Window(Sum("v_cents"), order_by=[F("v_cents").desc(), F("customer_id").asc()]),
-            v_total=Window(Sum("v_cents")),
+            v_value=Cast(F("v_cents"), FloatField()) / Value(100.0),
+            v_before=Cast(
+                Window(Sum("v_cents"), order_by=[F("v_cents").desc(), F("customer_id").asc()]) - F("v_cents"),
+                FloatField(),
+            )
+            / Cast(NullIf(Window(Sum("v_cents")), 0), FloatField()),
             r_pct=cume(F("recency_days").desc()),
             f_pct=cume(F("order_count").asc()),
             m_pct=cume(F("revenue").asc()),
         )
+        .values("customer_id", "v_value", "v_before", "r_pct", "f_pct", "m_pct")
+    )
+    return qs, {
+        "customer_id": "customer_id",
+        "abc_value": "v_value",
+        "abc_share_before": "v_before",
+        "rfm_r_pct": "r_pct",
+        "rfm_f_pct": "f_pct",
+        "rfm_m_pct": "m_pct",
+    }
+
+
+def labels_select(*, as_of: datetime, conf: dict):
+    bins = [float(b) for b in conf["rfm_bins"]]
+    rules = conf["lifecycle"]
+    thresholds = conf["abc_thresholds"]
+    a_cut = thresholds[0] / 100.0
+    b_cut = (thresholds[0] + thresholds[1]) / 100.0
+    buyer = Q(order_count__gt=0)
+
+    def if_buyer(expr, field):
+        return Case(When(buyer, then=expr), default=None, output_field=field)
+
+    prev = F("customer__lifecycle_stage")
+    qs = (
+        CustomerMetrics.objects.order_by()
         .annotate(
-            v_value=Cast(F("v_cents"), FloatField()) / Value(100.0),
-            v_before=Cast(F("v_running") - F("v_cents"), FloatField())
-            / Cast(NullIf(F("v_total"), 0), FloatField()),
-            r_score=_score(F("r_pct"), bins),
-            f_score=_score(F("f_pct"), bins),
-            m_score=_score(F("m_pct"), bins),
+            r_score=_score(F("rfm_r_pct"), bins),
+            f_score=_score(F("rfm_f_pct"), bins),
+            m_score=_score(F("rfm_m_pct"), bins),
             new_stage=_stage(as_of=as_of, rules=rules, prev=prev),
         )
         .annotate(
             v_class=Case(
-                When(LessThanOrEqual(F("v_cents"), 0) | Q(v_total=0), then=Value(AbcClass.C)),
-                When(LessThan(F("v_before"), a_cut), then=Value(AbcClass.A)),
-                When(LessThan(F("v_before"), b_cut), then=Value(AbcClass.B)),
+                When(Q(abc_value__lte=0) | Q(abc_share_before__isnull=True), then=Value(AbcClass.C)),
+                When(abc_share_before__lt=a_cut, then=Value(AbcClass.A)),
+                When(abc_share_before__lt=b_cut, then=Value(AbcClass.B)),
                 default=Value(AbcClass.C),
                 output_field=CharField(),
             ),
-            o_r_pct=if_buyer(F("r_pct"), FloatField()),
-            o_f_pct=if_buyer(F("f_pct"), FloatField()),
-            o_m_pct=if_buyer(F("m_pct"), FloatField()),
             o_r=if_buyer(F("r_score"), IntegerField()),
             o_f=if_buyer(F("f_score"), IntegerField()),
             o_m=if_buyer(F("m_score"), IntegerField()),
@@ -387,31 +410,11 @@ def classify_select(*, as_of: datetime, conf: dict):
                 output_field=FloatField(),
             ),
         )
-        .values(
-            "customer_id",
-            "v_value",
-            "v_before",
-            "v_class",
-            "o_r_pct",
-            "o_f_pct",
-            "o_m_pct",
-            "o_r",
-            "o_f",
-            "o_m",
-            "o_segment",
-            "new_stage",
-            "o_since",
-            "o_churn",
-        )
+        .values("customer_id", "v_class", "o_r", "o_f", "o_m", "o_segment", "new_stage", "o_since", "o_churn")
     )
     return qs, {
         "customer_id": "customer_id",
-        "abc_value": "v_value",
-        "abc_share_before": "v_before",
         "abc_class": "v_class",
-        "rfm_r_pct": "o_r_pct",
-        "rfm_f_pct": "o_f_pct",
-        "rfm_m_pct": "o_m_pct",
         "rfm_r": "o_r",
         "rfm_f": "o_f",
         "rfm_m": "o_m",

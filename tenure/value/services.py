@@ -166,3 +166,13 @@ def association_rules_store(*, result, actor=None, max_rules: int = 200_000) -> 
     AssociationRule.objects.bulk_create(objs, batch_size=5000)
     log.info("stored %d association rules over %d orders", len(objs), result.orders)
     return len(objs)
+
+
+def metrics_vacuum() -> bool:
+    """PostgreSQL: reclaim the row versions a recompute leaves behind (every row is rewritten a few
+    times), so the next recompute does not wade through them. Call after the recompute commits."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {CustomerMetrics._meta.db_table}")
+    return True

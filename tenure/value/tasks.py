@@ -14,9 +14,10 @@ from tenure.value.conf import value_settings
 @job("value.nightly")
 def nightly() -> dict:
     from tenure.value.basket import basket_analysis
-    from tenure.value.services import association_rules_store, metrics_recompute
+    from tenure.value.services import association_rules_store, metrics_recompute, metrics_vacuum
 
     run = metrics_recompute()
+    metrics_vacuum()
     conf = value_settings()["basket"]
     since = timezone.now() - timedelta(days=int(conf["since_days"])) if conf["since_days"] else None
     result = basket_analysis(

@@ -75,10 +75,11 @@ class Command(BaseCommand):
         handler(opts)
 
     def do_recompute(self, opts):
-        from tenure.value.services import metrics_recompute
+        from tenure.value.services import metrics_recompute, metrics_vacuum
 
         as_of = parse_date(opts["as_of"]) if opts["as_of"] else None
         run = metrics_recompute(as_of=as_of, with_clv=not opts["no_clv"])
+        metrics_vacuum()
         self.emit(
             {
                 "run": run.pk,
