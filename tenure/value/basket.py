@@ -23,6 +23,7 @@ from django.db.models import Count, Q
 from scipy import sparse
 
 from tenure.commerce.models import OrderLine, Product
+from tenure.value.sql import fetch_array
 
 
 @dataclass
@@ -100,10 +101,11 @@ def basket_analysis(
         .filter(n__gte=min_count)
         .values_list("product_id", flat=True)
     )
-    pairs = np.array(
-        list(lines.filter(product_id__in=frequent).values_list("order_id", "product_id").distinct()),
+    pairs = fetch_array(
+        lines.filter(product_id__in=frequent).values_list("order_id", "product_id").distinct(),
+        2,
         dtype=np.int64,
-    ).reshape(-1, 2)
+    )
     if not len(pairs):
         return result
     _, rows = np.unique(pairs[:, 0], return_inverse=True)

@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 import numpy as np
-from django.db import connections
 from django.db.models import Count, ExpressionWrapper, FloatField, IntegerField, Sum
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
@@ -31,7 +30,7 @@ from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from tenure.commerce.models import Order
 from tenure.value.conf import value_settings
-from tenure.value.sql import Epoch
+from tenure.value.sql import Epoch, fetch_array
 
 UNIT_DAYS = {"day": 1.0, "week": 7.0}
 
@@ -99,10 +98,7 @@ def history(*, until: datetime, time_unit: str = "week") -> History:
         .values_list("customer_id", "day", "amount")
     )
     # Three numbers a row: read them straight into numpy (no per-row model or date objects).
-    sql, params = qs.query.get_compiler(qs.db).as_sql()
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        data = np.array(cursor.fetchall(), dtype=float).reshape(-1, 3)
+    data = fetch_array(qs, 3)
     if not len(data):
         return _empty(time_unit, until)
     ids = data[:, 0].astype(np.int64)

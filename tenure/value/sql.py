@@ -119,3 +119,17 @@ class MoneyRatio(Func):
             arg_joiner=" AS NUMERIC) / CAST(",
             **extra,
         )
+
+
+def fetch_array(queryset: models.QuerySet, columns: int, dtype=float, chunk: int = 200_000):
+    """The rows of a ``values_list`` queryset as one numpy array, converted chunk by chunk so that
+    only one chunk of Python tuples exists at a time (millions of rows stay in the low 100s of MB)."""
+    import numpy as np
+
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    parts = []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk):
+            parts.append(np.array(rows, dtype=dtype).reshape(-1, columns))
+    return np.concatenate(parts) if parts else np.zeros((0, columns), dtype=dtype)
