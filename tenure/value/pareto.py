@@ -11,10 +11,11 @@ from datetime import datetime
 
 import numpy as np
 from django.db.models import Case, F, FloatField, Q, Sum, When
-from django.db.models.functions import Abs, Cast
+from django.db.models.functions import Abs, Cast, Coalesce
 
 from tenure.commerce.models import Order
 from tenure.value.models import CustomerMetrics
+from tenure.value.sql import fetch_array
 
 CURVE_POINTS = 100
 
@@ -40,7 +41,7 @@ def period_values(*, since: datetime | None = None, until: datetime | None = Non
         )
         .values_list("rev", "mar")
     )
-    data = np.array(list(rows), dtype=float).reshape(-1, 2)
+    data = np.nan_to_num(fetch_array(rows, 2))
     return data[:, 0], data[:, 1]
 
 
@@ -148,9 +149,9 @@ def abc_values(*, basis: str, marketing: bool, tenure_weight: float, tenure_cap_
     if basis not in {"revenue", "margin"}:
         raise ValueError(f"unknown ABC basis {basis!r}")
     rows = CustomerMetrics.objects.order_by("customer_id").values_list(
-        Cast(basis, FloatField()), Cast("marketing_cost", FloatField()), "tenure_days"
+        Cast(basis, FloatField()), Cast("marketing_cost", FloatField()), Coalesce("tenure_days", 0)
     )
-    data = np.array([(b, m, t if t is not None else 0) for b, m, t in rows], dtype=float).reshape(-1, 3)
+    data = fetch_array(rows, 3)
     value = data[:, 0] - (data[:, 1] if marketing else 0.0)
     if tenure_weight:
         value = value * (1.0 + tenure_weight * np.minimum(data[:, 2] / 365.0, tenure_cap_years))
