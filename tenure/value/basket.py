@@ -95,16 +95,16 @@ def basket_analysis(
     if n_orders == 0:
         return result
     min_count = max(1, int(np.ceil(min_support * n_orders - 1e-9)))
-    frequent = (
+    # Candidates: products on at least min_count lines (cheap, and a superset of the products in
+    # min_count orders); exact order counts come from the matrix below.
+    candidates = (
         lines.values("product_id")
-        .annotate(n=Count("order_id", distinct=True))
+        .annotate(n=Count("id"))
         .filter(n__gte=min_count)
         .values_list("product_id", flat=True)
     )
     pairs = fetch_array(
-        lines.filter(product_id__in=frequent).values_list("order_id", "product_id").distinct(),
-        2,
-        dtype=np.int64,
+        lines.filter(product_id__in=candidates).values_list("order_id", "product_id"), 2, dtype=np.int64
     )
     if not len(pairs):
         return result
@@ -114,7 +114,13 @@ def basket_analysis(
         (np.ones(len(pairs), dtype=np.int32), (rows.ravel(), cols.ravel())),
         shape=(int(rows.max()) + 1, len(items)),
     )
+    X.sum_duplicates()
+    X.data[:] = 1  # an order holds a product or not, however many lines it has of it
     item_count = np.asarray(X.sum(axis=0)).ravel()
+    keep = np.flatnonzero(item_count >= min_count)
+    X, items, item_count = X[:, keep].tocsr(), items[keep], item_count[keep]
+    if not len(items):
+        return result
     support = item_count / n_orders
     result.itemsets = [((int(items[i]),), int(item_count[i])) for i in range(len(items))]
 

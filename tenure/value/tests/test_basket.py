@@ -30,6 +30,7 @@ def baskets(db):
         o = OrderFactory()
         for sku in sorted(basket):
             OrderLineFactory(order=o, product=products[sku])
+    OrderLineFactory(order=o, product=products["COLA"])  # a second line of cola: still one basket item
     # A return holding beer and cola is not a basket.
     ret = OrderFactory(is_return=True, total=Decimal("-20"))
     for sku in ("BEER", "COLA"):
