@@ -164,3 +164,25 @@ def test_analytic_gradients_match_finite_differences():
     _, grad = clv.gg_negll_grad(gg, xs, z, w)
     numeric = approx_fprime(gg, lambda p: clv.gg_negll_grad(p, xs, z, w)[0], 1e-7)
     assert grad == pytest.approx(numeric, rel=1e-4, abs=1e-4)
+
+
+def test_clv_fit_command_with_holdout_and_store(db):
+    end = simulate(n=100)
+    until = (end - timedelta(days=120)).date().isoformat()
+    out = StringIO()
+    call_command(
+        "value",
+        "clv-fit",
+        "--until",
+        until,
+        "--holdout-until",
+        end.date().isoformat(),
+        "--store",
+        "--json",
+        stdout=out,
+    )
+    data = json.loads(out.getvalue())
+    assert data["until"] == until and data["id"] == ClvFit.objects.get().pk
+    rows = data["holdout"]["by_calibration_repeats"]
+    assert {"calibration_repeats", "customers", "actual", "predicted"} <= set(rows[0])
+    assert CustomerMetrics.objects.exclude(clv_value=None).count() == data["customers"]
