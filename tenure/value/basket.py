@@ -23,7 +23,7 @@ from django.db.models import Count, Q
 from scipy import sparse
 
 from tenure.commerce.models import OrderLine, Product
-from tenure.value.sql import fetch_array
+from tenure.value.sql import analytic_session, fetch_array
 
 
 @dataclass
@@ -103,9 +103,10 @@ def basket_analysis(
         .filter(n__gte=min_count)
         .values_list("product_id", flat=True)
     )
-    pairs = fetch_array(
-        lines.filter(product_id__in=candidates).values_list("order_id", "product_id"), 2, dtype=np.int64
-    )
+    with analytic_session(lines.db):
+        pairs = fetch_array(
+            lines.filter(product_id__in=candidates).values_list("order_id", "product_id"), 2, dtype=np.int64
+        )
     if not len(pairs):
         return result
     _, rows = np.unique(pairs[:, 0], return_inverse=True)

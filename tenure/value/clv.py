@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 import numpy as np
-from django.db.models import Count, ExpressionWrapper, FloatField, IntegerField, Sum
-from django.db.models.functions import Cast, TruncDate
+from django.db.models import Count, ExpressionWrapper, IntegerField
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from scipy.optimize import minimize
@@ -30,7 +30,7 @@ from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from tenure.commerce.models import Order
 from tenure.value.conf import value_settings
-from tenure.value.sql import Epoch, fetch_array
+from tenure.value.sql import Epoch, analytic_session, fetch_array
 
 UNIT_DAYS = {"day": 1.0, "week": 7.0}
 
@@ -85,25 +85,31 @@ def local_date(value: datetime):
 
 
 def history(*, until: datetime, time_unit: str = "week") -> History:
-    """Per-customer (x, t_x, T, zbar) from purchases up to ``until``, grouped per day in SQL."""
+    """Per-customer (x, t_x, T, zbar) from purchases up to ``until``.
+
+    SQL reads each purchase once as (customer, local day, amount); numpy sorts them and sums them
+    per customer-day. (Grouping and ordering 6M orders in PostgreSQL spilled to disk and took 18 of
+    the 28 s the query took at 1M customers.)
+    """
     if time_unit not in UNIT_DAYS:
         raise ValueError(f"time unit must be day or week, not {time_unit!r}")
     qs = (
         Order.objects.filter(ordered_at__lte=until, is_return=False)
         .order_by()
         .annotate(day=ExpressionWrapper(Epoch(TruncDate("ordered_at")) / 86400, output_field=IntegerField()))
-        .values("customer_id", "day")
-        .annotate(amount=Cast(Sum("total"), FloatField()))
-        .order_by("customer_id", "day")
-        .values_list("customer_id", "day", "amount")
+        .values_list("customer_id", "day", "total")
     )
-    # Three numbers a row: read them straight into numpy (no per-row model or date objects).
-    data = fetch_array(qs, 3)
+    with analytic_session(qs.db):
+        data = fetch_array(qs, 3)
     if not len(data):
         return _empty(time_unit, until)
-    ids = data[:, 0].astype(np.int64)
-    days = data[:, 1].astype(np.int64)
-    amounts = np.nan_to_num(data[:, 2])
+    order = np.lexsort((data[:, 1], data[:, 0]))
+    data = data[order]
+    new_day = np.r_[True, (data[1:, 0] != data[:-1, 0]) | (data[1:, 1] != data[:-1, 1])]
+    day_starts = np.flatnonzero(new_day)
+    ids = data[day_starts, 0].astype(np.int64)
+    days = data[day_starts, 1].astype(np.int64)
+    amounts = np.add.reduceat(np.nan_to_num(data[:, 2]), day_starts)
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
     ends = np.r_[starts[1:], len(ids)]
     n_days = ends - starts

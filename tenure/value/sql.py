@@ -6,6 +6,8 @@
   any ORM queryset (aggregates, subqueries, window functions). Rows never travel through Python.
 """
 
+from contextlib import contextmanager
+
 from django.db import connections, models
 from django.db.models import Func
 
@@ -122,14 +124,63 @@ class MoneyRatio(Func):
 
 
 def fetch_array(queryset: models.QuerySet, columns: int, dtype=float, chunk: int = 200_000):
-    """The rows of a ``values_list`` queryset as one numpy array, converted chunk by chunk so that
-    only one chunk of Python tuples exists at a time (millions of rows stay in the low 100s of MB)."""
+    """The rows of a ``values_list`` queryset of numbers (no NULLs) as one numpy array.
+
+    PostgreSQL: ``COPY (query) TO STDOUT (FORMAT BINARY)`` with every column cast to float8, parsed
+    by numpy as fixed-width records (no Python object per value). Elsewhere: ``fetchmany`` chunk
+    by chunk, so that only one chunk of Python tuples exists at a time.
+    """
     import numpy as np
 
     sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    connection = connections[queryset.db]
+    if connection.vendor == "postgresql":
+        return _copy_binary(connection, sql, params, columns).astype(dtype)
     parts = []
-    with connections[queryset.db].cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(chunk):
             parts.append(np.array(rows, dtype=dtype).reshape(-1, columns))
     return np.concatenate(parts) if parts else np.zeros((0, columns), dtype=dtype)
+
+
+def _copy_binary(connection, sql: str, params, columns: int):
+    import numpy as np
+
+    cols = ", ".join(f"CAST(s.c{i} AS double precision)" for i in range(columns))
+    names = ", ".join(f"c{i}" for i in range(columns))
+    query = f"COPY (SELECT {cols} FROM ({sql}) AS s ({names})) TO STDOUT (FORMAT BINARY)"
+    buffer = bytearray()
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(query, params or None) as copy:
+            for data in copy:
+                buffer += data
+    # Header: 11-byte signature, 4-byte flags, 4-byte extension length; trailer: int16 -1.
+    body = memoryview(buffer)[19:-2]
+    fields = [("n", ">i2")]
+    for i in range(columns):
+        fields += [(f"l{i}", ">i4"), (f"v{i}", ">f8")]
+    records = np.frombuffer(body, dtype=np.dtype(fields))
+    if len(records) and np.any(np.stack([records[f"l{i}"] for i in range(columns)]) != 8):
+        raise ValueError("fetch_array: NULL in a numeric column")
+    return (
+        np.column_stack([records[f"v{i}"].astype(float) for i in range(columns)])
+        if len(records)
+        else (np.zeros((0, columns)))
+    )
+
+
+@contextmanager
+def analytic_session(using: str = "default"):
+    """A transaction tuned for the big analytic statements on PostgreSQL: no JIT (compiling cost
+    more than it saved: 1.8 s of 3.2 s at 20k customers) and enough work memory that sorts and
+    window functions stay in memory. Elsewhere just a transaction."""
+    from django.db import transaction
+
+    with transaction.atomic(using=using):
+        connection = connections[using]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+                cursor.execute("SET LOCAL work_mem = '128MB'")
+        yield
