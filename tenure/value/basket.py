@@ -1,11 +1,12 @@
 """Market-basket analysis: which products are bought together (R2.7), with numpy/scipy sparse matrices.
 
 Orders are baskets and products are items (an order holds a product or not; quantities do not
-matter; returns are not baskets). Support counting is done by sparse matrix products:
+matter; returns are not baskets). The (order, product) pairs are read once (binary COPY on
+PostgreSQL) and counted in numpy. Support counting is done by sparse matrix products:
 with X the binary orders × items matrix, ``X.T @ X`` holds every pair's count, and for the frequent
 pairs P (orders × pairs, the element-wise product of the two columns) ``P.T @ X`` holds every
-triple's count. Items below the minimum support are dropped in SQL first (Apriori: a frequent
-itemset's items are all frequent), so only their lines leave the database.
+triple's count. Items below the minimum support are dropped before any pair is counted (Apriori:
+a frequent itemset's items are all frequent).
 
 Why not a library: mlxtend needs pandas and a dense one-hot orders × items frame (1M orders × 10k
 products does not fit in memory); efficient-apriori loops over Python tuples per transaction. The
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-from django.db.models import Count, Q
+from django.db.models import Q
 from scipy import sparse
 
 from tenure.commerce.models import OrderLine, Product
@@ -90,31 +91,21 @@ def basket_analysis(
     max_pairs_for_triples: int = 5000,
 ) -> BasketResult:
     lines = _baskets(since)
-    n_orders = lines.aggregate(n=Count("order_id", distinct=True))["n"] or 0
+    # One read of the (order, product) pairs; orders, items and their counts come from numpy.
+    # (Counting orders and candidate items in SQL first meant three joins of lines with orders.)
+    with analytic_session(lines.db):
+        pairs = fetch_array(lines.values_list("order_id", "product_id"), 2, dtype=np.int64)
+    _, rows = np.unique(pairs[:, 0], return_inverse=True)
+    n_orders = int(rows.max()) + 1 if len(pairs) else 0
     result = BasketResult(orders=n_orders, min_support=min_support, min_confidence=min_confidence)
     if n_orders == 0:
         return result
     min_count = max(1, int(np.ceil(min_support * n_orders - 1e-9)))
-    # Candidates: products on at least min_count lines (cheap, and a superset of the products in
-    # min_count orders); exact order counts come from the matrix below.
-    candidates = (
-        lines.values("product_id")
-        .annotate(n=Count("id"))
-        .filter(n__gte=min_count)
-        .values_list("product_id", flat=True)
-    )
-    with analytic_session(lines.db):
-        pairs = fetch_array(
-            lines.filter(product_id__in=candidates).values_list("order_id", "product_id"), 2, dtype=np.int64
-        )
-    if not len(pairs):
-        return result
-    _, rows = np.unique(pairs[:, 0], return_inverse=True)
     items, cols = np.unique(pairs[:, 1], return_inverse=True)
     X = sparse.csr_matrix(
-        (np.ones(len(pairs), dtype=np.int32), (rows.ravel(), cols.ravel())),
-        shape=(int(rows.max()) + 1, len(items)),
+        (np.ones(len(pairs), dtype=np.int32), (rows.ravel(), cols.ravel())), shape=(n_orders, len(items))
     )
+    del pairs, rows, cols
     X.sum_duplicates()
     X.data[:] = 1  # an order holds a product or not, however many lines it has of it
     item_count = np.asarray(X.sum(axis=0)).ravel()
