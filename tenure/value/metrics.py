@@ -1,4 +1,4 @@
-"""The per-customer metrics as set-based SQL: each function is one INSERT … SELECT upsert.
+"""The per-customer metrics as set-based SQL: each step is an INSERT … SELECT upsert (or two).
 
 No rows pass through Python. Every statement reads as of ``as_of`` (orders and interactions after it
 are ignored), so a recompute is reproducible and identical on SQLite and PostgreSQL.
@@ -53,8 +53,6 @@ MONEY = DecimalField(max_digits=16, decimal_places=2)
 
 
 def _at(value: datetime):
-    from django.db.models import DateTimeField
-
     return Value(value, output_field=DateTimeField())
 
 
