@@ -1,0 +1,462 @@
+"""The per-customer metrics as set-based SQL: each step is an INSERT … SELECT upsert (or two).
+
+No rows pass through Python. Every statement reads as of ``as_of`` (orders and interactions after it
+are ignored), so a recompute is reproducible and identical on SQLite and PostgreSQL.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import (
+    Abs,
+    Cast,
+    Coalesce,
+    CumeDist,
+    Floor,
+    Greatest,
+    Least,
+    Now,
+    NullIf,
+    TruncDate,
+)
+from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, In, LessThanOrEqual
+
+from tenure.customers.models import Customer
+from tenure.interactions.models import Interaction
+from tenure.value.models import AbcClass, CustomerMetrics, RfmSegment
+from tenure.value.sql import Epoch, MoneyRatio, days_between, upsert_from_queryset
+
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _at(value: datetime):
+    return Value(value, output_field=DateTimeField())
+
+
+def net(field: str, prefix: str = "orders__"):
+    """An order amount with the sign of its kind: returns always count negative."""
+    return Case(
+        When(**{f"{prefix}is_return": True}, then=-Abs(F(f"{prefix}{field}"))),
+        default=F(f"{prefix}{field}"),
+        output_field=MONEY,
+    )
+
+
+def base_metrics(*, as_of: datetime, rolling_days: int, marketing_attr: str, marketing_default) -> int:
+    """Revenue, margin, counts, dates, contact and referrals for every customer (one statement)."""
+    qs, columns = base_metrics_select(
+        as_of=as_of,
+        rolling_days=rolling_days,
+        marketing_attr=marketing_attr,
+        marketing_default=marketing_default,
+    )
+    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id")
+
+
+def base_metrics_select(*, as_of: datetime, rolling_days: int, marketing_attr: str, marketing_default):
+    """The SELECT of ``base_metrics`` and its column mapping (the benchmark times it read-only)."""
+    since_12m = as_of - timedelta(days=rolling_days)
+    upto = Q(orders__ordered_at__lte=as_of)
+    purchase = upto & Q(orders__is_return=False)
+    recent = upto & Q(orders__ordered_at__gt=since_12m)
+    revenue = net("total")
+    margin = Case(
+        When(orders__is_return=True, then=-Abs(F("orders__total")) + Abs(F("orders__total_cost"))),
+        default=F("orders__total") - F("orders__total_cost"),
+        output_field=MONEY,
+    )
+    zero = Value(Decimal("0"), output_field=MONEY)
+    first = Min("orders__ordered_at", filter=purchase)
+    last = Max("orders__ordered_at", filter=purchase)
+    n_orders = Count("orders", filter=purchase)
+    n_days = Count(TruncDate("orders__ordered_at"), filter=purchase, distinct=True)
+    marketing = Coalesce(
+        Cast(KeyTextTransform(marketing_attr, "attributes"), MONEY),
+        Value(Decimal(str(marketing_default)), output_field=MONEY),
+    )
+    at = _at(as_of)
+    qs = (
+        Customer.objects.order_by()
+        .values("id")
+        .annotate(
+            m_revenue=Coalesce(Sum(revenue, filter=upto), zero),
+            m_margin=Coalesce(Sum(margin, filter=upto), zero),
+            m_revenue_12m=Coalesce(Sum(revenue, filter=recent), zero),
+            m_margin_12m=Coalesce(Sum(margin, filter=recent), zero),
+            m_order_count=n_orders,
+            m_return_count=Count("orders", filter=upto & Q(orders__is_return=True)),
+            m_purchase_days=n_days,
+            m_first=first,
+            m_last=last,
+            m_tenure=days_between(at, first),
+            m_recency=days_between(at, last),
+            m_aov=Case(
+                When(GreaterThan(n_orders, 0), then=MoneyRatio(Sum(revenue, filter=upto), n_orders)),
+                default=None,
+                output_field=MONEY,
+            ),
+            m_gap=Case(
+                When(
+                    GreaterThan(n_days, 1),
+                    then=Cast(Epoch(last) - Epoch(first), FloatField()) / Value(86400.0) / (n_days - 1),
+                ),
+                default=None,
+                output_field=FloatField(),
+            ),
+            # Filled by contact_metrics and referral_metrics, which touch only the rows concerned.
+            m_last_contact=Cast(Value(None), DateTimeField()),
+            m_days_contact=Cast(Value(None), IntegerField()),
+            m_complaints=Value(0),
+            m_referrals=Value(0),
+            m_marketing=marketing,
+            m_at=at,
+        )
+    )
+    return qs, {
+        "customer_id": "id",
+        "revenue": "m_revenue",
+        "margin": "m_margin",
+        "revenue_12m": "m_revenue_12m",
+        "margin_12m": "m_margin_12m",
+        "order_count": "m_order_count",
+        "return_count": "m_return_count",
+        "purchase_days": "m_purchase_days",
+        "first_purchase_at": "m_first",
+        "last_purchase_at": "m_last",
+        "tenure_days": "m_tenure",
+        "recency_days": "m_recency",
+        "avg_order_value": "m_aov",
+        "typical_gap_days": "m_gap",
+        "last_contact_at": "m_last_contact",
+        "days_since_contact": "m_days_contact",
+        "complaints_12m": "m_complaints",
+        "referrals": "m_referrals",
+        "marketing_cost": "m_marketing",
+        "computed_at": "m_at",
+    }
+
+
+def contact_metrics(*, as_of: datetime, rolling_days: int) -> int:
+    """Last contact and complaints in the rolling year, for the customers with interactions."""
+    since_12m = as_of - timedelta(days=rolling_days)
+    last = Max("occurred_at")
+    qs = (
+        Interaction.objects.filter(occurred_at__lte=as_of)
+        .order_by()
+        .values("customer_id")
+        .annotate(
+            c_last=last,
+            c_days=days_between(_at(as_of), last),
+            c_complaints=Count("id", filter=Q(kind=Interaction.Kind.COMPLAINT, occurred_at__gt=since_12m)),
+        )
+    )
+    columns = {
+        "customer_id": "customer_id",
+        "last_contact_at": "c_last",
+        "days_since_contact": "c_days",
+        "complaints_12m": "c_complaints",
+    }
+    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id")
+
+
+def referral_metrics() -> int:
+    """How many customers each customer brought (Customer.referred_by), for the referrers only."""
+    qs = (
+        Customer.objects.filter(referred_by__isnull=False)
+        .order_by()
+        .values("referred_by_id")
+        .annotate(r_n=Count("id"))
+    )
+    columns = {"customer_id": "referred_by_id", "referrals": "r_n"}
+    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id")
+
+
+def abc_value_expression(*, basis: str, marketing: bool, tenure_weight: float, tenure_cap_years: float):
+    """Whole cents of (basis − marketing cost) × (1 + weight × min(tenure years, cap)), at least 0.
+
+    Integer cents make the running sums exact and identical on SQLite and PostgreSQL.
+    """
+    if basis not in {"revenue", "margin"}:
+        raise ValueError(f"unknown ABC basis {basis!r}")
+    value = F(basis)
+    if marketing:
+        value = value - F("marketing_cost")
+    value = Cast(value, FloatField())
+    if tenure_weight:
+        years = Least(
+            Cast(Coalesce(F("tenure_days"), 0), FloatField()) / Value(365.0),
+            Value(float(tenure_cap_years)),
+        )
+        value = value * (Value(1.0) + Value(float(tenure_weight)) * years)
+    cents = Floor(value * Value(100.0) + Value(0.5))
+    return Cast(Greatest(cents, Value(0.0)), BigIntegerField())
+
+
+def _score(pct, bins: list[float]):
+    """1 + the number of cut points the percentile is above: 1..len(bins)+1."""
+    whens = [
+        When(GreaterThan(pct, Value(float(cut))), then=Value(len(bins) + 1 - i))
+        for i, cut in enumerate(reversed(bins))
+    ]
+    return Case(*whens, default=Value(1), output_field=IntegerField())
+
+
+# Named segments on the grid of recency score R and the mean of frequency and money scores FM
+# (rounded half up). Checked top to bottom; documented in docs/value.md.
+SEGMENT_RULES: list[tuple[str, tuple[int, int], tuple[int, int]]] = [
+    (RfmSegment.CHAMPIONS, (5, 5), (4, 5)),
+    (RfmSegment.LOYAL, (3, 4), (4, 5)),
+    (RfmSegment.POTENTIAL_LOYALIST, (4, 5), (2, 3)),
+    (RfmSegment.NEW, (5, 5), (1, 1)),
+    (RfmSegment.PROMISING, (4, 4), (1, 1)),
+    (RfmSegment.NEED_ATTENTION, (3, 3), (3, 3)),
+    (RfmSegment.ABOUT_TO_SLEEP, (3, 3), (1, 2)),
+    (RfmSegment.CANT_LOSE, (1, 2), (5, 5)),
+    (RfmSegment.AT_RISK, (1, 2), (3, 4)),
+    (RfmSegment.LOST, (1, 1), (1, 1)),
+    (RfmSegment.HIBERNATING, (1, 2), (1, 2)),
+]
+
+
+def segment_for(r: int, fm: int) -> str:
+    for name, (r_lo, r_hi), (fm_lo, fm_hi) in SEGMENT_RULES:
+        if r_lo <= r <= r_hi and fm_lo <= fm <= fm_hi:
+            return str(name)
+    return ""
+
+
+def _segment(r, fm):
+    whens = [
+        When(
+            GreaterThanOrEqual(r, r_lo)
+            & LessThanOrEqual(r, r_hi)
+            & GreaterThanOrEqual(fm, fm_lo)
+            & LessThanOrEqual(fm, fm_hi),
+            then=Value(str(name)),
+        )
+        for name, (r_lo, r_hi), (fm_lo, fm_hi) in SEGMENT_RULES
+    ]
+    return Case(*whens, default=Value(""), output_field=CharField())
+
+
+def _gap(rules: dict):
+    return Greatest(
+        Coalesce(F("typical_gap_days"), Value(float(rules["default_gap_days"]))),
+        Value(float(rules["min_gap_days"])),
+    )
+
+
+def churn_threshold(rules: dict):
+    """Days without a purchase after which the rules call a customer churned."""
+    return Greatest(
+        Value(float(rules["churned_gaps"])) * _gap(rules), Value(float(rules["churned_min_days"]))
+    )
+
+
+def _stage(*, as_of: datetime, rules: dict, prev):
+    """Stage of a buyer by the rules (see docs/value.md); customers without purchases keep theirs."""
+    Stage = Customer.Stage
+    recency = Cast(F("recency_days"), FloatField())
+    gap = _gap(rules)
+    since_cut = as_of - timedelta(days=int(rules["won_back_days"]))
+    return Case(
+        When(order_count=0, then=prev),
+        When(GreaterThan(recency, churn_threshold(rules)), then=Value(Stage.CHURNED)),
+        When(GreaterThan(recency, Value(float(rules["dormant_gaps"])) * gap), then=Value(Stage.DORMANT)),
+        When(GreaterThan(recency, Value(float(rules["at_risk_gaps"])) * gap), then=Value(Stage.AT_RISK)),
+        When(In(prev, [Stage.DORMANT, Stage.CHURNED]), then=Value(Stage.WON_BACK)),
+        When(
+            Exact(prev, Stage.WON_BACK) & GreaterThan(F("stage_since"), _at(since_cut)),
+            then=Value(Stage.WON_BACK),
+        ),
+        When(tenure_days__lte=int(rules["new_days"]), then=Value(Stage.NEW)),
+        default=Value(Stage.ACTIVE),
+        output_field=CharField(),
+    )
+
+
+def classify(*, as_of: datetime, conf: dict) -> int:
+    """ABC, RFM, lifecycle stage and churn risk of every customer: two upserts over the metrics.
+
+    ``ranks`` computes each window function once per row (CUME_DIST among buyers for R, F and M,
+    so ties share a percentile; a running sum of ABC value, best first, ties by customer id);
+    ``labels`` turns the stored percentiles and shares into scores, segment, class and stage.
+    (One statement doing both repeated the window calls inside every CASE: slower.)
+    """
+    qs, columns = ranks_select(conf=conf)
+    upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id")
+    qs, columns = labels_select(as_of=as_of, conf=conf)
+    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id")
+
+
+def ranks_select(*, conf: dict):
+    buyer = Q(order_count__gt=0)
+    part = [ExpressionWrapper(buyer, output_field=BooleanField())]
+
+    def cume(order):
+        return Case(
+            When(buyer, then=Window(CumeDist(), partition_by=part, order_by=order)),
+            default=None,
+            output_field=FloatField(),
+        )
+
+    cents = abc_value_expression(
+        basis=conf["abc_basis"],
+        marketing=bool(conf["abc_marketing_cost"]),
+        tenure_weight=float(conf["abc_tenure_weight"]),
+        tenure_cap_years=float(conf["abc_tenure_cap_years"]),
+    )
+    qs = (
+        CustomerMetrics.objects.order_by()
+        .annotate(v_cents=cents)
+        .annotate(
+            v_value=Cast(F("v_cents"), FloatField()) / Value(100.0),
+            v_before=Cast(
+                Window(Sum("v_cents"), order_by=[F("v_cents").desc(), F("customer_id").asc()]) - F("v_cents"),
+                FloatField(),
+            )
+            / Cast(NullIf(Window(Sum("v_cents")), 0), FloatField()),
+            r_pct=cume(F("recency_days").desc()),
+            f_pct=cume(F("order_count").asc()),
+            m_pct=cume(F("revenue").asc()),
+        )
+        .values("customer_id", "v_value", "v_before", "r_pct", "f_pct", "m_pct")
+    )
+    return qs, {
+        "customer_id": "customer_id",
+        "abc_value": "v_value",
+        "abc_share_before": "v_before",
+        "rfm_r_pct": "r_pct",
+        "rfm_f_pct": "f_pct",
+        "rfm_m_pct": "m_pct",
+    }
+
+
+def labels_select(*, as_of: datetime, conf: dict):
+    bins = [float(b) for b in conf["rfm_bins"]]
+    rules = conf["lifecycle"]
+    thresholds = conf["abc_thresholds"]
+    a_cut = thresholds[0] / 100.0
+    b_cut = (thresholds[0] + thresholds[1]) / 100.0
+    buyer = Q(order_count__gt=0)
+
+    def if_buyer(expr, field):
+        return Case(When(buyer, then=expr), default=None, output_field=field)
+
+    prev = F("customer__lifecycle_stage")
+    qs = (
+        CustomerMetrics.objects.order_by()
+        .annotate(
+            r_score=_score(F("rfm_r_pct"), bins),
+            f_score=_score(F("rfm_f_pct"), bins),
+            m_score=_score(F("rfm_m_pct"), bins),
+            new_stage=_stage(as_of=as_of, rules=rules, prev=prev),
+        )
+        .annotate(
+            v_class=Case(
+                When(Q(abc_value__lte=0) | Q(abc_share_before__isnull=True), then=Value(AbcClass.C)),
+                When(abc_share_before__lt=a_cut, then=Value(AbcClass.A)),
+                When(abc_share_before__lt=b_cut, then=Value(AbcClass.B)),
+                default=Value(AbcClass.C),
+                output_field=CharField(),
+            ),
+            o_r=if_buyer(F("r_score"), IntegerField()),
+            o_f=if_buyer(F("f_score"), IntegerField()),
+            o_m=if_buyer(F("m_score"), IntegerField()),
+            o_segment=Case(
+                When(
+                    buyer,
+                    then=_segment(
+                        F("r_score"),
+                        ExpressionWrapper((F("f_score") + F("m_score") + 1) / 2, output_field=IntegerField()),
+                    ),
+                ),
+                default=Value(""),
+                output_field=CharField(),
+            ),
+            o_since=Case(
+                When(~Exact(F("new_stage"), prev), then=_at(as_of)),
+                default=Coalesce(F("stage_since"), _at(as_of)),
+            ),
+            o_churn=Case(
+                When(order_count=0, then=None),
+                When(clv_p_alive__isnull=False, then=Value(1.0) - F("clv_p_alive")),
+                default=Least(Cast(F("recency_days"), FloatField()) / churn_threshold(rules), Value(1.0)),
+                output_field=FloatField(),
+            ),
+        )
+        .values("customer_id", "v_class", "o_r", "o_f", "o_m", "o_segment", "new_stage", "o_since", "o_churn")
+    )
+    return qs, {
+        "customer_id": "customer_id",
+        "abc_class": "v_class",
+        "rfm_r": "o_r",
+        "rfm_f": "o_f",
+        "rfm_m": "o_m",
+        "rfm_segment": "o_segment",
+        "lifecycle_stage": "new_stage",
+        "stage_since": "o_since",
+        "churn_risk": "o_churn",
+    }
+
+
+def record_stage_changes(*, as_of: datetime, run_id: int | None) -> int:
+    """Log every customer whose computed stage differs from the stored one, then store it."""
+    from tenure.value.models import StageChange
+
+    changed = CustomerMetrics.objects.exclude(lifecycle_stage="").exclude(
+        lifecycle_stage=F("customer__lifecycle_stage")
+    )
+    qs = (
+        changed.order_by()
+        .annotate(
+            c_from=F("customer__lifecycle_stage"),
+            c_at=_at(as_of),
+            c_run=Value(run_id, output_field=BigIntegerField()),
+        )
+        .values("customer_id", "c_from", "lifecycle_stage", "c_at", "c_run")
+    )
+    n = upsert_from_queryset(
+        StageChange,
+        qs,
+        {
+            "customer_id": "customer_id",
+            "from_stage": "c_from",
+            "to_stage": "lifecycle_stage",
+            "changed_at": "c_at",
+            "run_id": "c_run",
+        },
+        None,
+    )
+    Customer.objects.filter(metrics__order_count__gt=0).exclude(
+        lifecycle_stage=F("metrics__lifecycle_stage")
+    ).update(
+        lifecycle_stage=Subquery(
+            CustomerMetrics.objects.filter(customer_id=OuterRef("pk")).values("lifecycle_stage")[:1]
+        ),
+        updated_at=Now(),
+    )
+    return n

@@ -1,0 +1,216 @@
+"""Customer value: stored per-customer metrics, stage history, lifetime-value fits and basket rules.
+
+``CustomerMetrics`` is one row per customer, written set-based by ``services.metrics_recompute`` so
+lists, filters and (later) tiers and segments read it without recomputing anything. Most columns
+have database defaults so that each stage of the recompute can upsert only the columns it owns.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
+
+ZERO = 0
+
+
+class RfmSegment(models.TextChoices):
+    CHAMPIONS = "champions", _("Champions")
+    LOYAL = "loyal", _("Loyal")
+    POTENTIAL_LOYALIST = "potential_loyalist", _("Potential loyalist")
+    NEW = "new", _("New")
+    PROMISING = "promising", _("Promising")
+    NEED_ATTENTION = "need_attention", _("Need attention")
+    ABOUT_TO_SLEEP = "about_to_sleep", _("About to sleep")
+    AT_RISK = "at_risk", _("At risk")
+    CANT_LOSE = "cant_lose", _("Can't lose them")
+    HIBERNATING = "hibernating", _("Hibernating")
+    LOST = "lost", _("Lost")
+
+
+class AbcClass(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+
+
+def money(verbose_name, **kwargs):
+    return models.DecimalField(verbose_name, max_digits=16, decimal_places=2, **kwargs)
+
+
+class CustomerMetrics(models.Model):
+    customer = models.OneToOneField(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="metrics",
+        verbose_name=_("customer"),
+    )
+    # Purchases (net of returns), up to the time of the computation.
+    revenue = money(_("lifetime revenue"), db_default=ZERO)
+    margin = money(_("lifetime margin"), db_default=ZERO)
+    revenue_12m = money(_("revenue, last 12 months"), db_default=ZERO)
+    margin_12m = money(_("margin, last 12 months"), db_default=ZERO)
+    order_count = models.PositiveIntegerField(_("orders"), db_default=ZERO)
+    return_count = models.PositiveIntegerField(_("returns"), db_default=ZERO)
+    purchase_days = models.PositiveIntegerField(_("days with a purchase"), db_default=ZERO)
+    first_purchase_at = models.DateTimeField(_("first purchase"), null=True, blank=True)
+    last_purchase_at = models.DateTimeField(_("last purchase"), null=True, blank=True)
+    tenure_days = models.PositiveIntegerField(_("tenure (days)"), null=True, blank=True)
+    recency_days = models.PositiveIntegerField(_("days since last purchase"), null=True, blank=True)
+    avg_order_value = money(_("average order value"), null=True, blank=True)
+    typical_gap_days = models.FloatField(_("typical days between purchases"), null=True, blank=True)
+    # Relationship.
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    days_since_contact = models.PositiveIntegerField(_("days since last contact"), null=True, blank=True)
+    complaints_12m = models.PositiveIntegerField(_("complaints, last 12 months"), db_default=ZERO)
+    referrals = models.PositiveIntegerField(_("referrals made"), db_default=ZERO)
+    marketing_cost = money(_("marketing cost"), db_default=ZERO)
+    # RFM: percentile (cumulative share) and score 1-5 of each dimension, and the named segment.
+    rfm_r_pct = models.FloatField(null=True, blank=True)
+    rfm_f_pct = models.FloatField(null=True, blank=True)
+    rfm_m_pct = models.FloatField(null=True, blank=True)
+    rfm_r = models.PositiveSmallIntegerField(_("recency score"), null=True, blank=True)
+    rfm_f = models.PositiveSmallIntegerField(_("frequency score"), null=True, blank=True)
+    rfm_m = models.PositiveSmallIntegerField(_("monetary score"), null=True, blank=True)
+    rfm_segment = models.CharField(
+        _("RFM segment"), max_length=20, choices=RfmSegment.choices, blank=True, db_default=""
+    )
+    # ABC: the weighted value, the cumulative share of value of all better customers, the class.
+    abc_value = money(_("ABC value"), null=True, blank=True)
+    abc_share_before = models.FloatField(null=True, blank=True)
+    abc_class = models.CharField(
+        _("ABC class"), max_length=1, choices=AbcClass.choices, blank=True, db_default=""
+    )
+    # Lifetime value (BG/NBD + Gamma-Gamma), when a model could be fitted.
+    clv_expected_purchases = models.FloatField(_("expected purchases"), null=True, blank=True)
+    clv_p_alive = models.FloatField(_("probability still a customer"), null=True, blank=True)
+    clv_expected_spend = money(_("expected spend per purchase"), null=True, blank=True)
+    clv_value = money(_("lifetime value (discounted)"), null=True, blank=True)
+    churn_risk = models.FloatField(_("churn risk"), null=True, blank=True)
+    # Lifecycle stage as computed by the rules, and since when the customer has been in it.
+    lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=16, blank=True, db_default="")
+    stage_since = models.DateTimeField(_("in this stage since"), null=True, blank=True)
+    created_at = models.DateTimeField(db_default=Now())
+    computed_at = models.DateTimeField(_("computed at"), db_default=Now())
+
+    class Meta:
+        ordering = ["customer_id"]
+        verbose_name = _("customer metrics")
+        verbose_name_plural = _("customer metrics")
+        # No secondary indexes on purpose: the recompute rewrites every row, and on PostgreSQL
+        # each index turned a cheap HOT update into index maintenance (20k rows: 4.1 s with six
+        # indexes, 0.14 s with none and fillfactor 50; see migration 0002 and docs/value.md).
+
+    def __str__(self) -> str:
+        return f"metrics of customer {self.customer_id}"
+
+
+class MetricsRun(models.Model):
+    """One recompute (on demand or nightly): what it did, for the audit trail and the job log."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        OK = "ok", _("finished")
+        FAILED = "failed", _("failed")
+
+    as_of = models.DateTimeField(_("as of"))
+    started_at = models.DateTimeField(_("started"), db_default=Now())
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    customers = models.PositiveIntegerField(default=0)
+    stage_changes = models.PositiveIntegerField(default=0)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("metrics run")
+        verbose_name_plural = _("metrics runs")
+
+    def __str__(self) -> str:
+        return f"metrics run {self.pk} as of {self.as_of:%Y-%m-%d %H:%M}"
+
+
+class StageChange(models.Model):
+    """Every change of a customer's lifecycle stage, with its date (R2.8)."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(_("from"), max_length=16, blank=True)
+    to_stage = models.CharField(_("to"), max_length=16)
+    changed_at = models.DateTimeField(_("changed at"))
+    run = models.ForeignKey(MetricsRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        indexes = [models.Index(fields=["customer", "changed_at"], name="value_stage_cust_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.from_stage} → {self.to_stage}"
+
+
+class ClvFit(models.Model):
+    """A maximum-likelihood fit of BG/NBD and Gamma-Gamma on the purchase history up to ``until``."""
+
+    class TimeUnit(models.TextChoices):
+        DAY = "day", _("day")
+        WEEK = "week", _("week")
+
+    until = models.DateField(_("calibration end"))
+    time_unit = models.CharField(max_length=4, choices=TimeUnit.choices, default=TimeUnit.WEEK)
+    customers = models.PositiveIntegerField(default=0)
+    repeat_customers = models.PositiveIntegerField(default=0)
+    r = models.FloatField()
+    alpha = models.FloatField()
+    a = models.FloatField()
+    b = models.FloatField()
+    log_likelihood = models.FloatField()
+    p = models.FloatField(null=True, blank=True)
+    q = models.FloatField(null=True, blank=True)
+    gamma = models.FloatField(null=True, blank=True)
+    gg_log_likelihood = models.FloatField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("lifetime value fit")
+        verbose_name_plural = _("lifetime value fits")
+
+    def __str__(self) -> str:
+        return f"CLV fit until {self.until} ({self.time_unit})"
+
+
+class AssociationRule(models.Model):
+    """ "Bought together": if an order holds the antecedent product(s), it tends to hold the consequent."""
+
+    antecedent = models.ForeignKey("commerce.Product", on_delete=models.CASCADE, related_name="+")
+    antecedent_2 = models.ForeignKey(
+        "commerce.Product", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    consequent = models.ForeignKey("commerce.Product", on_delete=models.CASCADE, related_name="+")
+    orders = models.PositiveIntegerField(_("orders with all items"))
+    support = models.FloatField(_("support"))
+    confidence = models.FloatField(_("confidence"))
+    lift = models.FloatField(_("lift"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-confidence", "-lift", "id"]
+        verbose_name = _("association rule")
+        verbose_name_plural = _("association rules")
+        indexes = [
+            models.Index(fields=["antecedent", "antecedent_2"], name="value_rule_ante_idx"),
+            models.Index(fields=["consequent"], name="value_rule_cons_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"rule {self.pk}"

@@ -1,0 +1,186 @@
+"""Two portable SQL building blocks the value engine needs and the ORM lacks.
+
+- ``Epoch(expr)``: whole seconds since 1970 of a datetime, as an integer, on SQLite and PostgreSQL;
+  differences of epochs divided by 86400 give whole days identically on both.
+- ``upsert_from_queryset``: ``INSERT INTO … SELECT … ON CONFLICT (…) DO UPDATE``, the SELECT being
+  any ORM queryset (aggregates, subqueries, window functions). Rows never travel through Python.
+"""
+
+from contextlib import contextmanager
+
+from django.db import connections, models
+from django.db.models import Func
+
+
+class Epoch(Func):
+    output_field = models.BigIntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)", **extra
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(EXTRACT(EPOCH FROM date_trunc('second', %(expressions)s)) AS BIGINT)",
+            **extra,
+        )
+
+
+def days_between(later, earlier):
+    """Whole days (floor) from ``earlier`` to ``later``, both non-null datetimes, later >= earlier."""
+    return models.ExpressionWrapper(
+        (Epoch(later) - Epoch(earlier)) / 86400, output_field=models.IntegerField()
+    )
+
+
+def upsert_from_queryset(
+    model: type[models.Model], queryset: models.QuerySet, columns: dict[str, str], conflict: str | None
+) -> int:
+    """Insert (or update on conflict) one row of ``model`` per row of ``queryset``.
+
+    Without ``conflict`` it is a plain INSERT … SELECT. ``columns`` maps each target column to the name of a column of the queryset's SELECT (a field
+    name in ``values()`` or an annotation). Returns the number of rows written.
+    """
+    table = model._meta.db_table
+    db = queryset.db
+    connection = connections[db]
+    qn = connection.ops.quote_name
+    inner, params = queryset.query.get_compiler(db).as_sql()
+    targets = ", ".join(qn(c) for c in columns)
+    sources = ", ".join(f"s.{qn(src)}" for src in columns.values())
+    # "WHERE 1 = 1" keeps SQLite from reading ON CONFLICT as a join constraint.
+    sql = f"INSERT INTO {qn(table)} ({targets}) SELECT {sources} FROM ({inner}) s WHERE 1 = 1"
+    if conflict:
+        updates = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in columns if c != conflict)
+        sql += f" ON CONFLICT ({qn(conflict)}) DO UPDATE SET {updates}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def upsert_rows(
+    model: type[models.Model], columns: dict[str, list], conflict: str, batch_size: int = 100_000
+) -> int:
+    """Upsert column-wise data from Python (e.g. numpy results) in large batches.
+
+    PostgreSQL: one ``INSERT … SELECT FROM unnest(array, …)`` per batch (arrays travel as single
+    parameters); other databases: ``executemany`` of an ``INSERT … ON CONFLICT`` statement.
+    """
+    connection = connections[router_db(model)]
+    qn = connection.ops.quote_name
+    names = list(columns)
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    targets = ", ".join(qn(c) for c in names)
+    updates = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in names if c != conflict)
+    tail = f" ON CONFLICT ({qn(conflict)}) DO UPDATE SET {updates}"
+    n = len(next(iter(columns.values()))) if columns else 0
+    with connection.cursor() as cursor:
+        for start in range(0, n, batch_size):
+            chunk = [columns[c][start : start + batch_size] for c in names]
+            if connection.vendor == "postgresql":
+                casts = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in names)
+                sql = f"INSERT INTO {qn(model._meta.db_table)} ({targets}) SELECT * FROM unnest({casts}) AS u{tail}"
+                cursor.execute(sql, chunk)
+            else:
+                marks = ", ".join(["%s"] * len(names))
+                sql = f"INSERT INTO {qn(model._meta.db_table)} ({targets}) VALUES ({marks}){tail}"
+                cursor.executemany(sql, list(zip(*chunk, strict=True)))
+    return n
+
+
+def router_db(model) -> str:
+    from django.db import router
+
+    return router.db_for_write(model)
+
+
+class MoneyRatio(Func):
+    """numerator / denominator rounded to cents, never integer division (SQLite sums of whole
+    amounts are integers): exact numeric on PostgreSQL, REAL then ROUND on SQLite."""
+
+    arity = 2
+    output_field = models.DecimalField(max_digits=16, decimal_places=2)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="ROUND(CAST(%(expressions)s AS REAL), 2)",
+            arg_joiner=" AS REAL) / CAST(",
+            **extra,
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="ROUND(CAST(%(expressions)s AS NUMERIC), 2)",
+            arg_joiner=" AS NUMERIC) / CAST(",
+            **extra,
+        )
+
+
+def fetch_array(queryset: models.QuerySet, columns: int, dtype=float, chunk: int = 200_000):
+    """The rows of a ``values_list`` queryset of numbers (no NULLs) as one numpy array.
+
+    PostgreSQL: ``COPY (query) TO STDOUT (FORMAT BINARY)`` with every column cast to float8, parsed
+    by numpy as fixed-width records (no Python object per value). Elsewhere: ``fetchmany`` chunk
+    by chunk, so that only one chunk of Python tuples exists at a time.
+    """
+    import numpy as np
+
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    connection = connections[queryset.db]
+    if connection.vendor == "postgresql":
+        return _copy_binary(connection, sql, params, columns).astype(dtype)
+    parts = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk):
+            parts.append(np.array(rows, dtype=dtype).reshape(-1, columns))
+    return np.concatenate(parts) if parts else np.zeros((0, columns), dtype=dtype)
+
+
+def _copy_binary(connection, sql: str, params, columns: int):
+    import numpy as np
+
+    cols = ", ".join(f"CAST(s.c{i} AS double precision)" for i in range(columns))
+    names = ", ".join(f"c{i}" for i in range(columns))
+    query = f"COPY (SELECT {cols} FROM ({sql}) AS s ({names})) TO STDOUT (FORMAT BINARY)"
+    buffer = bytearray()
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(query, params or None) as copy:
+            for data in copy:
+                buffer += data
+    # Header: 11-byte signature, 4-byte flags, 4-byte extension length; trailer: int16 -1.
+    body = memoryview(buffer)[19:-2]
+    fields = [("n", ">i2")]
+    for i in range(columns):
+        fields += [(f"l{i}", ">i4"), (f"v{i}", ">f8")]
+    records = np.frombuffer(body, dtype=np.dtype(fields))
+    if len(records) and np.any(np.stack([records[f"l{i}"] for i in range(columns)]) != 8):
+        raise ValueError("fetch_array: NULL in a numeric column")
+    return (
+        np.column_stack([records[f"v{i}"].astype(float) for i in range(columns)])
+        if len(records)
+        else (np.zeros((0, columns)))
+    )
+
+
+@contextmanager
+def analytic_session(using: str = "default"):
+    """A transaction tuned for the big analytic statements on PostgreSQL: no JIT (compiling cost
+    more than it saved: 1.8 s of 3.2 s at 20k customers) and enough work memory that sorts and
+    window functions stay in memory. Elsewhere just a transaction."""
+    from django.db import transaction
+
+    with transaction.atomic(using=using):
+        connection = connections[using]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+                cursor.execute("SET LOCAL work_mem = '128MB'")
+        yield
