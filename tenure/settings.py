@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tenure.commerce",
     "tenure.interactions",
     "tenure.imports",
+    "tenure.service",
 ]
 
 MIDDLEWARE = [

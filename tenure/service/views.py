@@ -1,0 +1,426 @@
+"""Staff pages: ticket queues, ticket detail, knowledge base, promises, recovery tasks."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from tenure.customers.selectors import get_customer_for_user
+from tenure.lib.text import fold
+from tenure.service import kb, services
+from tenure.service.forms import ArticleForm, PromiseForm, ReplyForm, StatusForm, TicketForm
+from tenure.service.models import (
+    Article,
+    ArticleToken,
+    Category,
+    Priority,
+    Promise,
+    RecoveryTask,
+    Ticket,
+    TicketAttachment,
+)
+from tenure.service.selectors import (
+    get_promise_for_user,
+    get_ticket_for_user,
+    overdue_promises,
+    promise_kept_rate,
+    promises_for,
+    recovery_tasks_for,
+    tickets_for,
+)
+from tenure.service.services.tickets import REOPENABLE, TRANSITIONS
+
+
+def _writer(user) -> None:
+    if not user.can_write:
+        raise PermissionDenied(_("Your role may read but not change service data."))
+
+
+def _errors(request, exc: ValidationError) -> None:
+    for text in exc.messages:
+        messages.error(request, text)
+
+
+# --- Queue ---------------------------------------------------------------------------------------
+QUEUES = {"mine": _("My queue"), "team": _("Team queue"), "all": _("All I can see")}
+
+
+@require_GET
+@login_required
+def queue(request):
+    user = request.user
+    which = request.GET.get("queue", "mine")
+    if which not in QUEUES:
+        which = "mine"
+    qs = tickets_for(user)
+    if which == "mine":
+        qs = qs.filter(assignee=user)
+    elif which == "team":
+        qs = qs.filter(team_id__in=user.team_ids())
+    status = request.GET.get("status", "open")
+    if status == "open":
+        qs = qs.filter(status__in=Ticket.OPEN)
+    elif status in Ticket.Status.values:
+        qs = qs.filter(status=status)
+    for name, choices in (("priority", Priority), ("category", Category), ("kind", Ticket.Kind)):
+        value = request.GET.get(name, "")
+        if value in choices.values:
+            qs = qs.filter(**{name: value})
+    now = timezone.now()
+    sla_filter = request.GET.get("sla", "")
+    if sla_filter == "breached":
+        qs = qs.filter(
+            Q(resolution_breached=True)
+            | Q(first_response_breached=True)
+            | Q(status__in=Ticket.RUNNING, resolution_due__lte=now)
+            | Q(status__in=Ticket.OPEN, first_response_at__isnull=True, first_response_due__lte=now)
+        )
+    elif sla_filter == "repeat":
+        qs = qs.filter(is_repeat_complaint=True)
+    qs = qs.select_related("customer", "assignee", "team").order_by("-id")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    for t in page:
+        t.sla = t.sla_state(now)
+    tasks = (
+        recovery_tasks_for(user)
+        .filter(assignee=user, status=RecoveryTask.Status.OPEN)
+        .select_related("customer", "ticket")[:20]
+    )
+    overdue = overdue_promises(user).filter(made_by=user).select_related("customer")[:20]
+    return render(
+        request,
+        "service/queue.html",
+        {
+            "page": page,
+            "queue": which,
+            "queues": QUEUES,
+            "status": status,
+            "statuses": Ticket.Status.choices,
+            "priorities": Priority.choices,
+            "categories": Category.choices,
+            "kinds": Ticket.Kind.choices,
+            "filters": request.GET,
+            "tasks": tasks,
+            "overdue": overdue,
+        },
+    )
+
+
+# --- Tickets -------------------------------------------------------------------------------------
+@login_required
+def ticket_new(request):
+    if request.method not in ("GET", "POST"):
+        from django.http import HttpResponseNotAllowed
+
+        return HttpResponseNotAllowed(["GET", "POST"])
+    _writer(request.user)
+    customer = get_customer_for_user(
+        request.user, request.GET.get("customer") or request.POST.get("customer")
+    )
+    form = TicketForm(request.POST or None, initial={"channel": customer.preferred_channel or "phone"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = services.ticket_create(customer=customer, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Ticket #%(id)s opened.") % {"id": ticket.pk})
+            return redirect(ticket)
+    return render(request, "service/ticket_new.html", {"form": form, "customer": customer})
+
+
+@require_GET
+@login_required
+def ticket_detail(request, pk: int):
+    ticket = get_ticket_for_user(request.user, pk)
+    initial = {}
+    insert = request.GET.get("use")
+    used = None
+    if insert:
+        used = (
+            Article.objects.filter(pk=insert if str(insert).isdigit() else 0, is_active=True)
+            .select_related("current")
+            .first()
+        )
+        if used and used.current:
+            initial = {"body": used.current.body(ticket.language), "article": used.pk}
+    now = timezone.now()
+    return render(
+        request,
+        "service/ticket_detail.html",
+        {
+            "ticket": ticket,
+            "sla": ticket.sla_state(now),
+            "messages_list": ticket.messages.select_related("author").prefetch_related("attachments"),
+            "events": ticket.events.select_related("actor"),
+            "reply_form": ReplyForm(initial=initial or None),
+            "used": used,
+            "next_statuses": [
+                (s, Ticket.Status(s).label) for s in Ticket.Status.values if s in TRANSITIONS[ticket.status]
+            ],
+            "can_reopen": ticket.status in REOPENABLE,
+            "suggestions": kb.suggestions(ticket),
+            "promises": ticket.promises.select_related("made_by"),
+            "promise_form": PromiseForm(),
+            "language": ticket.language,
+        },
+    )
+
+
+@require_POST
+@login_required
+def ticket_reply(request, pk: int):
+    _writer(request.user)
+    ticket = get_ticket_for_user(request.user, pk)
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+        return redirect(ticket)
+    article = None
+    if form.cleaned_data.get("article"):
+        article = Article.objects.filter(pk=form.cleaned_data["article"]).first()
+    try:
+        services.ticket_reply(
+            ticket=ticket,
+            actor=request.user,
+            body=form.cleaned_data["body"],
+            public=form.cleaned_data["public"],
+            article=article,
+            attachments=form.cleaned_data.get("attachments") or [],
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect(ticket)
+
+
+@require_POST
+@login_required
+def ticket_status(request, pk: int):
+    _writer(request.user)
+    ticket = get_ticket_for_user(request.user, pk)
+    form = StatusForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Choose a status."))
+        services.ticket_set_status(ticket=ticket, actor=request.user, status=form.cleaned_data["status"])
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect(ticket)
+
+
+@require_POST
+@login_required
+def ticket_reopen(request, pk: int):
+    _writer(request.user)
+    ticket = get_ticket_for_user(request.user, pk)
+    try:
+        services.ticket_reopen(ticket=ticket, actor=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect(ticket)
+
+
+@require_POST
+@login_required
+def ticket_take(request, pk: int):
+    _writer(request.user)
+    ticket = get_ticket_for_user(request.user, pk)
+    services.ticket_assign(ticket=ticket, actor=request.user, assignee=request.user)
+    return redirect(ticket)
+
+
+@require_GET
+@login_required
+def attachment(request, pk: int):
+    try:
+        item = TicketAttachment.objects.filter(ticket__in=tickets_for(request.user)).get(pk=pk)
+    except (TicketAttachment.DoesNotExist, ValueError):
+        raise Http404("No such attachment") from None
+    return FileResponse(
+        item.file.open("rb"), as_attachment=True, filename=item.name, content_type=item.content_type
+    )
+
+
+# --- Knowledge base ------------------------------------------------------------------------------
+@require_GET
+@login_required
+def kb_list(request):
+    q = request.GET.get("q", "").strip()
+    qs = Article.objects.filter(is_active=True).select_related("current")
+    category = request.GET.get("category", "")
+    if category in Category.values:
+        qs = qs.filter(category=category)
+    tag = request.GET.get("tag", "").strip()
+    if tag:
+        qs = qs.filter(pk__in=ArticleToken.objects.filter(token=("#" + fold(tag))[:64]).values("article_id"))
+    if q:
+        qs = qs.search(q)
+    page = Paginator(qs.order_by("-usage_count", "-id"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "service/kb_list.html",
+        {"page": page, "q": q, "categories": Category.choices, "category": category, "tag": tag},
+    )
+
+
+@login_required
+def kb_edit(request, pk: int | None = None):
+    if request.method not in ("GET", "POST"):
+        from django.http import HttpResponseNotAllowed
+
+        return HttpResponseNotAllowed(["GET", "POST"])
+    article = None
+    if pk is not None:
+        try:
+            article = Article.objects.select_related("current").get(pk=pk)
+        except Article.DoesNotExist:
+            raise Http404("No such answer") from None
+    if request.method == "POST":
+        _writer(request.user)
+    form = (
+        ArticleForm.for_article(article, request.POST or None)
+        if article
+        else ArticleForm(request.POST or None)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            if article is None:
+                article = services.article_create(actor=request.user, **form.cleaned_data)
+            else:
+                services.article_revise(article=article, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Answer saved."))
+            return redirect("service:kb_edit", pk=article.pk)
+    versions = article.versions.select_related("author") if article else []
+    return render(request, "service/kb_edit.html", {"form": form, "article": article, "versions": versions})
+
+
+# --- Promises ------------------------------------------------------------------------------------
+@require_GET
+@login_required
+def promise_list(request):
+    user = request.user
+    qs = promises_for(user).select_related("customer", "made_by", "ticket")
+    which = request.GET.get("show", "mine")
+    today = timezone.localdate()
+    if which == "mine":
+        qs = qs.filter(made_by=user, status__in=[Promise.Status.OPEN, Promise.Status.PENDING])
+    elif which == "overdue":
+        qs = qs.filter(status=Promise.Status.OPEN, due_date__lt=today)
+    elif which == "pending":
+        qs = qs.filter(status=Promise.Status.PENDING)
+    elif which == "key":
+        # Key customers: those with a dedicated representative (value tiers arrive with issue #3).
+        qs = qs.filter(customer__representative__isnull=False)
+    page = Paginator(qs.order_by("due_date", "id"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "service/promises.html",
+        {
+            "page": page,
+            "show": which,
+            "today": today,
+            "rates": promise_kept_rate(user) if user.is_manager else [],
+        },
+    )
+
+
+@require_POST
+@login_required
+def promise_new(request):
+    _writer(request.user)
+    customer = get_customer_for_user(request.user, request.POST.get("customer"))
+    ticket = None
+    if request.POST.get("ticket"):
+        ticket = get_ticket_for_user(request.user, request.POST["ticket"])
+    form = PromiseForm(request.POST)
+    if form.is_valid():
+        try:
+            promise = services.promise_make(
+                customer=customer,
+                actor=request.user,
+                ticket=ticket,
+                what=form.cleaned_data["what"],
+                due_date=form.cleaned_data["due_date"],
+                value_kind=form.cleaned_data["value_kind"],
+                value=form.cleaned_data["value"] or 0,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            if promise.status == Promise.Status.PENDING:
+                messages.warning(
+                    request, _("This promise is beyond your limit: it waits for a manager's approval.")
+                )
+            else:
+                messages.success(request, _("Promise recorded."))
+    else:
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+    return redirect(ticket or "service:promises")
+
+
+@require_POST
+@login_required
+def promise_decide(request, pk: int):
+    promise = get_promise_for_user(request.user, pk)
+    try:
+        services.promise_decide(
+            promise=promise,
+            actor=request.user,
+            approve=request.POST.get("approve") == "1",
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect(
+        request.POST.get("next")
+        if request.POST.get("next", "").startswith("/service/")
+        else "service:promises"
+    )
+
+
+@require_POST
+@login_required
+def promise_settle(request, pk: int):
+    _writer(request.user)
+    promise = get_promise_for_user(request.user, pk)
+    try:
+        services.promise_settle(
+            promise=promise,
+            actor=request.user,
+            status=request.POST.get("status", ""),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect(
+        request.POST.get("next")
+        if request.POST.get("next", "").startswith("/service/")
+        else "service:promises"
+    )
+
+
+# --- Recovery tasks ------------------------------------------------------------------------------
+@require_POST
+@login_required
+def recovery_done(request, pk: int):
+    _writer(request.user)
+    try:
+        task = recovery_tasks_for(request.user).get(pk=pk)
+    except (RecoveryTask.DoesNotExist, ValueError):
+        raise Http404("No such task") from None
+    services.recovery_task_done(task=task, actor=request.user, note=request.POST.get("note", ""))
+    return redirect("service:queue")
