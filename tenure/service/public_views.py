@@ -3,10 +3,10 @@ and nothing else about the customer. Rate-limited per client address."""
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -71,7 +71,9 @@ def track_ticket(request, code: str):
         {"at": m.at, "kind": "reply", "body": m.body} for m in replies
     ]
     timeline.sort(key=lambda item: item["at"])
-    return render(request, "service/track_ticket.html", {"ticket": ticket, "timeline": timeline})
+    # The page speaks the customer's language (the one their notifications use).
+    with translation.override(ticket.language or settings.LANGUAGE_CODE):
+        return render(request, "service/track_ticket.html", {"ticket": ticket, "timeline": timeline})
 
 
 def _event_label(event: TicketEvent) -> str:
@@ -81,4 +83,4 @@ def _event_label(event: TicketEvent) -> str:
         return _("Your request was reopened.")
     if event.to_status:
         return _("Status: %(status)s") % {"status": Ticket.Status(event.to_status).label}
-    raise Http404
+    return ""

@@ -53,3 +53,8 @@ def ticket(customer, agent, policy):
         kind="complaint",
         now=MONDAY_9,
     )
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
