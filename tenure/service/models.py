@@ -279,8 +279,18 @@ class Ticket(TimeStamped):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         indexes = [
-            models.Index(fields=["assignee", "status", "id"], name="svc_ticket_assignee_idx"),
-            models.Index(fields=["team", "status", "id"], name="svc_ticket_team_idx"),
+            # Queues: open tickets of an assignee or a team, newest first, read straight off an index.
+            models.Index(
+                fields=["assignee", "-id"],
+                condition=Q(status__in=["new", "acknowledged", "in_progress", "waiting"]),
+                name="svc_ticket_assignee_open_idx",
+            ),
+            models.Index(
+                fields=["team", "-id"],
+                condition=Q(status__in=["new", "acknowledged", "in_progress", "waiting"]),
+                name="svc_ticket_team_open_idx",
+            ),
+            models.Index(fields=["assignee", "id"], name="svc_ticket_assignee_idx"),
             models.Index(fields=["customer", "kind", "opened_at"], name="svc_ticket_cust_idx"),
             # The SLA scan reads only the rows still able to warn or breach: small partial indexes.
             models.Index(

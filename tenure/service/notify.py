@@ -5,7 +5,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
 from tenure.customers.models import Customer
 
@@ -42,16 +43,36 @@ def customer_on_commit(ticket, what: str, message=None) -> None:
         transaction.on_commit(lambda: email.send(fail_silently=True))
 
 
-def send_staff(batches: list[tuple], template: str) -> int:
-    """batches: (user-like dict with email and language, context). One connection for all."""
-    messages = []
-    for person, context in batches:
-        if not person.get("email"):
-            continue
-        with translation.override(person.get("language") or settings.LANGUAGE_CODE):
-            subject = render_to_string(f"service/email/{template}_subject.txt", context).strip()
-            body = render_to_string(f"service/email/{template}_body.txt", context)
-        messages.append(EmailMessage(subject=" ".join(subject.split()), body=body, to=[person["email"]]))
+def staff_alert(person: dict, kind: str, tickets: list[dict], site: str) -> EmailMessage | None:
+    """One email listing tickets near or past their service level. Plain string building rather
+    than a template: the scan may send hundreds of these in one run."""
+    if not person.get("email"):
+        return None
+    with translation.override(person.get("language") or settings.LANGUAGE_CODE):
+        n = len(tickets)
+        if kind == "breach":
+            subject = ngettext(
+                "%(n)s ticket has missed its service level",
+                "%(n)s tickets have missed their service level",
+                n,
+            ) % {"n": n}
+        else:
+            subject = ngettext(
+                "%(n)s ticket is close to its service level",
+                "%(n)s tickets are close to their service level",
+                n,
+            ) % {"n": n}
+        labels = {"first_response": gettext("first response due"), "resolution": gettext("resolution due")}
+        lines = []
+        for t in tickets:
+            due = timezone.localtime(t["due"]).strftime("%Y-%m-%d %H:%M") if t["due"] else ""
+            lines.append(f"#{t['id']} {t['subject']} — {labels[t['what']]} {due}\n{site}{t['url']}")
+    return EmailMessage(subject=subject, body="\n\n".join(lines) + "\n", to=[person["email"]])
+
+
+def send_staff(messages: list[EmailMessage]) -> int:
+    """Send over one connection."""
+    messages = [m for m in messages if m is not None]
     if not messages:
         return 0
     with get_connection(fail_silently=True) as connection:

@@ -7,8 +7,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tenure.customers.selectors import get_customer_for_user
@@ -48,7 +50,38 @@ def _errors(request, exc: ValidationError) -> None:
 
 
 # --- Queue ---------------------------------------------------------------------------------------
-QUEUES = {"mine": _("My queue"), "team": _("Team queue"), "all": _("All I can see")}
+PAGE_SIZE = 50
+SLA_BADGES = {
+    "breached": ("badge-bad", _lazy("SLA breached")),
+    "warning": ("badge-warn", _lazy("SLA at risk")),
+    "paused": ("", _lazy("Paused")),
+    "ok": ("badge-good", _lazy("On time")),
+}
+
+
+class _Page(list):
+    """A page without a COUNT(*): one row more than shown tells whether a next page exists."""
+
+    def __init__(self, rows, number: int):
+        super().__init__(rows[:PAGE_SIZE])
+        self.number = number
+        self.has_next = len(rows) > PAGE_SIZE
+        self.has_previous = number > 1
+        self.has_other_pages = self.has_next or self.has_previous
+        self.next_page_number = number + 1
+        self.previous_page_number = number - 1
+
+
+def _page(qs, raw) -> _Page:
+    try:
+        number = max(1, min(int(raw or 1), 10_000))
+    except ValueError:
+        number = 1
+    start = (number - 1) * PAGE_SIZE
+    return _Page(list(qs[start : start + PAGE_SIZE + 1]), number)
+
+
+QUEUES = {"mine": _lazy("My queue"), "team": _lazy("Team queue"), "all": _lazy("All I can see")}
 
 
 @require_GET
@@ -84,15 +117,27 @@ def queue(request):
     elif sla_filter == "repeat":
         qs = qs.filter(is_repeat_complaint=True)
     qs = qs.select_related("customer", "assignee", "team").order_by("-id")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = _page(qs, request.GET.get("page"))
+    # Labels and links computed once per page, not once per row (the queue is the busiest page).
+    status_labels = {k: str(v) for k, v in Ticket.Status.choices}
+    priority_labels = {k: str(v) for k, v in Priority.choices}
+    badges = {k: (css, str(label)) for k, (css, label) in SLA_BADGES.items()}
+    ticket_url = reverse("service:ticket", args=[0])[:-2]
+    customer_url = reverse("customers:detail", args=[0])[:-2]
     for t in page:
-        t.sla = t.sla_state(now)
-    tasks = (
-        recovery_tasks_for(user)
-        .filter(assignee=user, status=RecoveryTask.Status.OPEN)
-        .select_related("customer", "ticket")[:20]
-    )
-    overdue = overdue_promises(user).filter(made_by=user).select_related("customer")[:20]
+        t.sla_css, t.sla_label = badges.get(t.sla_state(now), ("", ""))
+        t.url = f"{ticket_url}{t.pk}/"
+        t.customer_url = f"{customer_url}{t.customer_id}/"
+        t.status_label = status_labels.get(t.status, t.status)
+        t.priority_label = priority_labels.get(t.priority, t.priority)
+    tasks = overdue = ()
+    if which == "mine":  # the owner's to-do list: recovery tasks and overdue promises
+        tasks = list(
+            recovery_tasks_for(user)
+            .filter(assignee=user, status=RecoveryTask.Status.OPEN)
+            .select_related("customer", "ticket")[:20]
+        )
+        overdue = list(overdue_promises(user).filter(made_by=user).select_related("customer")[:20])
     return render(
         request,
         "service/queue.html",

@@ -180,11 +180,12 @@ def _send_alerts(alerts: dict[str, list[dict]]) -> int:
         "id", "email", "language"
     ):
         people[u["id"]] = u
-    batches = []
+    base = reverse("service:ticket", args=[0])[: -len("0/")]
+    emails = []
     for kind, rows in alerts.items():
         inbox: dict[int, list[dict]] = defaultdict(list)
         for r in rows:
-            r["url"] = reverse("service:ticket", args=[r["id"]])
+            r["url"] = f"{base}{r['id']}/"
             targets = {r["assignee_id"]} if r["assignee_id"] else set()
             if kind == "breach":
                 targets |= set(managers.get(r["team_id"], ()))
@@ -192,5 +193,5 @@ def _send_alerts(alerts: dict[str, list[dict]]) -> int:
                 inbox[uid].append(r)
         for uid, tickets in inbox.items():
             if uid in people:
-                batches.append((people[uid], {"kind": kind, "tickets": tickets, "site": site}))
-    return notify.send_staff(batches, "staff_alert")
+                emails.append(notify.staff_alert(people[uid], kind, tickets, site))
+    return notify.send_staff(emails)

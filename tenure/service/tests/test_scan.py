@@ -23,6 +23,8 @@ def test_warning_then_breach_then_nothing_on_a_second_run(ticket, agent, manager
     assert counts["first_response_warning"] == 1
     assert counts["first_response_breach"] == 0
     assert [m.to for m in mail.outbox] == [["agent@example.com"]]
+    assert f"/service/tickets/{ticket.pk}/" in mail.outbox[0].body
+    assert "close to its service level" in mail.outbox[0].subject
 
     at_due = datetime(2026, 11, 23, 11, 0, tzinfo=SH)
     counts = sla_scan(now=at_due)
