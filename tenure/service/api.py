@@ -295,8 +295,11 @@ class DecideIn(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+SETTLE_CHOICES = [(s, Promise.Status(s).label) for s in ("kept", "broken", "cancelled")]
+
+
 class SettleIn(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["kept", "broken", "cancelled"])
+    status = serializers.ChoiceField(choices=SETTLE_CHOICES)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
