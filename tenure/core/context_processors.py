@@ -8,6 +8,8 @@ NAV = [
     ("service:queue", _("Tickets"), "all"),
     ("service:kb", _("Answers"), "all"),
     ("service:promises", _("Promises"), "all"),
+    ("service:sla_report", _("Service levels"), "all"),
+    ("service:settings", _("Service settings"), "admin"),
     ("imports:upload", _("Import"), "writers"),
     ("accounts:tokens", _("API"), "all"),
     ("accounts:staff", _("Staff"), "admin"),

@@ -1,7 +1,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tenure.service.models import Article, Category, Priority, Ticket, ValueKind
+from tenure.service.models import (
+    Article,
+    CalendarDay,
+    Category,
+    Priority,
+    RoutingRule,
+    SlaPolicy,
+    Ticket,
+    ValueKind,
+)
 
 
 class TicketForm(forms.Form):
@@ -74,3 +83,42 @@ class PromiseForm(forms.Form):
         label=_("Amount or %"), max_digits=12, decimal_places=2, required=False, min_value=0
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CalendarDayForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=_("Kind"), choices=CalendarDay.Kind.choices)
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = SlaPolicy
+        fields = [
+            "name",
+            "category",
+            "priority",
+            "tier",
+            "first_response_minutes",
+            "resolution_minutes",
+            "warn_percent",
+            "calendar",
+            "escalate_to_team",
+            "escalate_to_user",
+        ]
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = RoutingRule
+        fields = [
+            "name",
+            "position",
+            "category",
+            "tier",
+            "language",
+            "keywords",
+            "team",
+            "assignee",
+            "prefer_representative",
+        ]

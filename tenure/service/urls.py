@@ -19,5 +19,7 @@ urlpatterns = [
     path("promises/new/", views.promise_new, name="promise_new"),
     path("promises/<int:pk>/decide/", views.promise_decide, name="promise_decide"),
     path("promises/<int:pk>/settle/", views.promise_settle, name="promise_settle"),
+    path("settings/", views.service_settings, name="settings"),
+    path("reports/sla/", views.sla_report, name="sla_report"),
     path("recovery/<int:pk>/done/", views.recovery_done, name="recovery_done"),
 ]

@@ -458,6 +458,115 @@ def promise_settle(request, pk: int):
     )
 
 
+# --- Settings (managers) -------------------------------------------------------------------------
+@login_required
+def service_settings(request):
+    """Work calendars with their holidays and make-up days, SLA policies, routing rules."""
+    from tenure.service.forms import CalendarDayForm, PolicyForm, RuleForm
+    from tenure.service.models import CalendarDay, RoutingRule, SlaPolicy, WorkCalendar
+
+    if request.method not in ("GET", "POST"):
+        from django.http import HttpResponseNotAllowed
+
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if not request.user.is_manager:
+        raise PermissionDenied(_("Only managers and administrators can change service settings."))
+    day_form, policy_form, rule_form = CalendarDayForm(), PolicyForm(), RuleForm()
+    if request.method == "POST":
+        what = request.POST.get("what")
+        try:
+            if what == "day":
+                day_form = CalendarDayForm(request.POST)
+                calendar = WorkCalendar.objects.filter(pk=request.POST.get("calendar") or 0).first()
+                if calendar is None:
+                    raise ValidationError(_("Choose a calendar."))
+                if day_form.is_valid():
+                    services.calendar_day_set(actor=request.user, calendar=calendar, **day_form.cleaned_data)
+                    return redirect("service:settings")
+            elif what == "calendar":
+                services.calendar_save(
+                    actor=request.user,
+                    name=request.POST.get("name", "").strip(),
+                    timezone=request.POST.get("timezone", "").strip(),
+                )
+                return redirect("service:settings")
+            elif what == "policy":
+                policy_form = PolicyForm(request.POST)
+                if policy_form.is_valid():
+                    services.sla_policy_save(actor=request.user, **policy_form.cleaned_data)
+                    return redirect("service:settings")
+            elif what == "rule":
+                rule_form = RuleForm(request.POST)
+                if rule_form.is_valid():
+                    services.routing_rule_save(actor=request.user, **rule_form.cleaned_data)
+                    return redirect("service:settings")
+        except ValidationError as exc:
+            _errors(request, exc)
+    calendars = WorkCalendar.objects.prefetch_related("days")
+    return render(
+        request,
+        "service/settings.html",
+        {
+            "calendars": calendars,
+            "policies": SlaPolicy.objects.select_related("calendar", "escalate_to_team", "escalate_to_user"),
+            "rules": RoutingRule.objects.select_related("team", "assignee"),
+            "day_form": day_form,
+            "policy_form": policy_form,
+            "rule_form": rule_form,
+            "day_kinds": CalendarDay.Kind,
+        },
+    )
+
+
+# --- Reports -------------------------------------------------------------------------------------
+PERIODS = {"7": 7, "30": 30, "90": 90, "365": 365}
+
+
+@require_GET
+@login_required
+def sla_report(request):
+    """SLA compliance per team, agent, category or priority over a period, with a weekly chart."""
+    from datetime import timedelta
+
+    from tenure.service.selectors import REPORT_DIMENSIONS, sla_compliance, sla_compliance_by_week
+
+    by = request.GET.get("by", "team")
+    if by not in REPORT_DIMENSIONS:
+        by = "team"
+    period = request.GET.get("days", "30")
+    days = PERIODS.get(period, 30)
+    until = timezone.now()
+    since = until - timedelta(days=days)
+    rows = sla_compliance(request.user, since=since, until=until, by=by)
+    labels = {"category": dict(Category.choices), "priority": dict(Priority.choices)}.get(by, {})
+    for r in rows:
+        r["label"] = str(labels.get(r["label"], r["label"])) if r["label"] else _("(none)")
+    weeks = sla_compliance_by_week(request.user, since=since, until=until)
+    chart = {
+        "weeks": [timezone.localtime(w["week"]).strftime("%Y-%m-%d") if w["week"] else "" for w in weeks],
+        "first_response": [w["fr_rate"] for w in weeks],
+        "resolution": [w["res_rate"] for w in weeks],
+        "names": [_("First response on time (%)"), _("Resolved on time (%)")],
+    }
+    return render(
+        request,
+        "service/sla_report.html",
+        {
+            "rows": rows,
+            "by": by,
+            "dimensions": [
+                ("team", _("Team")),
+                ("assignee", _("Agent")),
+                ("category", _("Category")),
+                ("priority", _("Priority")),
+            ],
+            "days": str(days),
+            "periods": list(PERIODS),
+            "chart": chart,
+        },
+    )
+
+
 # --- Recovery tasks ------------------------------------------------------------------------------
 @require_POST
 @login_required

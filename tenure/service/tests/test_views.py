@@ -264,3 +264,67 @@ def test_attachment_download_is_visibility_checked(client_for, agent, outsider, 
     a = ticket.attachments.get()
     assert client_for(agent).get(reverse("service:attachment", args=[a.pk])).status_code == 200
     assert client_for(outsider).get(reverse("service:attachment", args=[a.pk])).status_code == 404
+
+
+def test_sla_report_counts_on_time_and_late(
+    client_for, agent, outsider, customer, policy, django_assert_max_num_queries
+):
+    from django.utils import timezone
+
+    now = timezone.now()
+    on_time = ticket_create(customer=customer, actor=agent, subject="A", now=now)
+    late = ticket_create(customer=customer, actor=agent, subject="B", now=now)
+    ticket_reply(ticket=on_time, actor=agent, body="hi", public=True, now=now)
+    Ticket.objects.filter(pk=late.pk).update(first_response_breached=True)
+    c = client_for(agent)
+    with django_assert_max_num_queries(10):
+        r = c.get(reverse("service:sla_report"), {"by": "category", "days": "30"})
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert "50.0%" in html and "(1/2)" in html
+    assert "sla-chart-data" in html
+    assert "(1/2)" not in client_for(outsider).get(reverse("service:sla_report")).content.decode()
+    assert c.post(reverse("service:sla_report")).status_code == 405
+
+
+def test_settings_page_is_for_managers(client_for, agent, manager, calendar):
+    assert client_for(agent).get(reverse("service:settings")).status_code == 403
+    c = client_for(manager)
+    assert c.get(reverse("service:settings")).status_code == 200
+    r = c.post(
+        reverse("service:settings"),
+        {"what": "day", "calendar": calendar.pk, "date": "2026-10-01", "kind": "holiday", "name": "国庆节"},
+    )
+    assert r.status_code == 302
+    assert calendar.days.get().name == "国庆节"
+    r = c.post(
+        reverse("service:settings"),
+        {"what": "calendar", "name": "Berlin", "timezone": "Mars/Olympus"},
+        follow=True,
+    )
+    assert "Berlin" not in [c.name for c in type(calendar).objects.all()]
+    r = c.post(
+        reverse("service:settings"),
+        {
+            "what": "policy",
+            "name": "VIP",
+            "tier": "gold",
+            "first_response_minutes": 30,
+            "resolution_minutes": 240,
+            "warn_percent": 80,
+            "calendar": calendar.pk,
+        },
+    )
+    assert r.status_code == 302
+    assert c.put(reverse("service:settings")).status_code == 405
+
+
+def test_ticket_detail_query_count_does_not_grow_with_messages(
+    client_for, agent, ticket, django_assert_max_num_queries
+):
+    for i in range(10):
+        ticket_reply(ticket=ticket, actor=agent, body=f"m{i}", public=bool(i % 2), now=MONDAY_9)
+    c = client_for(agent)
+    with django_assert_max_num_queries(16):
+        r = c.get(reverse("service:ticket", args=[ticket.pk]))
+    assert r.status_code == 200
