@@ -105,6 +105,11 @@ class StatusIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=Ticket.Status.choices)
 
 
+class AssignIn(serializers.Serializer):
+    assignee = serializers.IntegerField(allow_null=True)
+    team = serializers.IntegerField(required=False, allow_null=True)
+
+
 class ReopenIn(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -180,6 +185,29 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data = StatusIn(data=request.data)
         data.is_valid(raise_exception=True)
         ticket = _call(services.ticket_set_status, ticket=ticket, actor=request.user, **data.validated_data)
+        return Response(TicketOut(ticket, context={"request": request}).data)
+
+    @extend_schema(request=AssignIn, responses=TicketOut)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        """Assign to an active staff member (null: nobody), optionally moving the ticket to a team."""
+        from tenure.accounts.models import Team, User
+
+        ticket = self.get_object()
+        data = AssignIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignee = team = None
+        if data.validated_data["assignee"] is not None:
+            assignee = User.objects.filter(pk=data.validated_data["assignee"], is_active=True).first()
+            if assignee is None:
+                raise serializers.ValidationError({"assignee": "No such active staff member."})
+        if data.validated_data.get("team") is not None:
+            team = Team.objects.filter(pk=data.validated_data["team"]).first()
+            if team is None:
+                raise serializers.ValidationError({"team": "No such team."})
+        ticket = _call(
+            services.ticket_assign, ticket=ticket, actor=request.user, assignee=assignee, team=team
+        )
         return Response(TicketOut(ticket, context={"request": request}).data)
 
     @extend_schema(request=ReopenIn, responses=TicketOut)

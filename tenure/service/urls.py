@@ -11,6 +11,7 @@ urlpatterns = [
     path("tickets/<int:pk>/status/", views.ticket_status, name="ticket_status"),
     path("tickets/<int:pk>/reopen/", views.ticket_reopen, name="ticket_reopen"),
     path("tickets/<int:pk>/take/", views.ticket_take, name="ticket_take"),
+    path("tickets/<int:pk>/assign/", views.ticket_assign, name="ticket_assign"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("answers/", views.kb_list, name="kb"),
     path("answers/new/", views.kb_edit, name="kb_new"),

@@ -165,9 +165,15 @@ def ticket_new(request):
 
         return HttpResponseNotAllowed(["GET", "POST"])
     _writer(request.user)
-    customer = get_customer_for_user(
-        request.user, request.GET.get("customer") or request.POST.get("customer")
-    )
+    customer_id = request.GET.get("customer") or request.POST.get("customer")
+    if not customer_id:
+        # No customer yet: pick one (the customer page links here with ?customer=<id>).
+        from tenure.customers.selectors import customers_for
+
+        q = request.GET.get("q", "").strip()
+        found = customers_for(request.user).search(q).order_by("name")[:20] if q else []
+        return render(request, "service/ticket_pick_customer.html", {"q": q, "found": found})
+    customer = get_customer_for_user(request.user, customer_id)
     form = TicketForm(request.POST or None, initial={"channel": customer.preferred_channel or "phone"})
     if request.method == "POST" and form.is_valid():
         try:
@@ -213,6 +219,7 @@ def ticket_detail(request, pk: int):
             "suggestions": kb.suggestions(ticket),
             "promises": ticket.promises.select_related("made_by"),
             "promise_form": PromiseForm(),
+            "assignable": _assignable(request.user, ticket) if request.user.can_write else [],
             "language": ticket.language,
         },
     )
@@ -280,6 +287,35 @@ def ticket_take(request, pk: int):
     ticket = get_ticket_for_user(request.user, pk)
     services.ticket_assign(ticket=ticket, actor=request.user, assignee=request.user)
     return redirect(ticket)
+
+
+@require_POST
+@login_required
+def ticket_assign(request, pk: int):
+    """Assign to a colleague of the ticket's team (or of one's own teams), or to nobody."""
+    _writer(request.user)
+    ticket = get_ticket_for_user(request.user, pk)
+    raw = request.POST.get("assignee", "")
+    assignee = None
+    if raw:
+        assignee = _assignable(request.user, ticket).filter(pk=raw if raw.isdigit() else 0).first()
+        if assignee is None:
+            messages.error(request, _("Choose a colleague from the list."))
+            return redirect(ticket)
+    services.ticket_assign(ticket=ticket, actor=request.user, assignee=assignee)
+    return redirect(ticket)
+
+
+def _assignable(user, ticket):
+    from tenure.accounts.models import Role, User
+
+    team_ids = set(user.team_ids()) | ({ticket.team_id} if ticket.team_id else set())
+    return (
+        User.objects.filter(is_active=True, teams__in=team_ids)
+        .exclude(role=Role.ANALYST)
+        .distinct()
+        .order_by("username")
+    )
 
 
 @require_GET

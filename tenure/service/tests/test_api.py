@@ -130,3 +130,10 @@ def test_openapi_schema_builds(client_for, agent):
     r = client_for(agent).get("/api/schema/")
     assert r.status_code == 200
     assert b"/api/v1/tickets/" in r.content
+
+
+def test_assign_through_the_api(api, agent, teammate, ticket):
+    r = api(agent).post(f"/api/v1/tickets/{ticket.pk}/assign/", {"assignee": teammate.pk}, format="json")
+    assert r.status_code == 200 and r.json()["assignee"] == teammate.pk
+    r = api(agent).post(f"/api/v1/tickets/{ticket.pk}/assign/", {"assignee": 999999}, format="json")
+    assert r.status_code == 400

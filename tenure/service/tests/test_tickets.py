@@ -167,3 +167,59 @@ def test_attachment_type_and_size_limits(ticket, agent):
             ticket=ticket, actor=agent, body="see file", public=False, attachments=[bad], now=MONDAY_9
         )
     assert not TicketMessage.objects.filter(kind="note").exists()
+
+
+def test_customer_merge_moves_tickets_and_promises(ticket, customer, agent):
+    from datetime import date
+
+    from tenure.customers.services import customer_create, customer_merge
+    from tenure.service.models import Promise
+    from tenure.service.services import promise_make
+
+    keep = customer_create(actor=agent, name="张伟 (new)")
+    promise_make(customer=customer, actor=agent, what="call back", due_date=date(2099, 1, 1))
+    customer_merge(keep=keep, drop=customer, actor=agent)
+    ticket.refresh_from_db()
+    assert ticket.customer == keep
+    assert Promise.objects.get().customer == keep
+
+
+def test_a_new_holiday_moves_due_times_of_new_tickets(customer, agent, calendar, policy, admin_user):
+    from tenure.service.services import calendar_day_set
+
+    before = ticket_create(customer=customer, actor=agent, subject="A", now=MONDAY_9)
+    calendar_day_set(actor=admin_user, calendar=calendar, date=MONDAY_9.date(), kind="holiday", name="Closed")
+    after = ticket_create(customer=customer, actor=agent, subject="B", now=MONDAY_9)
+    assert before.first_response_due == datetime(2026, 11, 23, 11, 0, tzinfo=SH)
+    assert after.first_response_due == datetime(2026, 11, 24, 11, 0, tzinfo=SH)
+
+
+def test_make_up_sunday_counts_as_a_working_day(customer, agent, calendar, policy, admin_user):
+    from tenure.service.services import calendar_day_set
+
+    saturday = datetime(2026, 11, 28, 9, 0, tzinfo=SH)
+    calendar_day_set(actor=admin_user, calendar=calendar, date=saturday.date(), kind="workday", name="调休")
+    t = ticket_create(customer=customer, actor=agent, subject="Weekend", now=saturday)
+    assert t.first_response_due == datetime(2026, 11, 28, 11, 0, tzinfo=SH)
+
+
+def test_bad_calendar_is_refused(admin_user, calendar):
+    from tenure.service.services import calendar_day_set, calendar_save
+
+    with pytest.raises(ValidationError):
+        calendar_save(actor=admin_user, name="Bad", timezone="Not/AZone")
+    with pytest.raises(ValidationError):
+        calendar_save(actor=admin_user, calendar=calendar, weekly_hours={"0": ["18:00-09:00"]})
+    with pytest.raises(ValidationError):
+        calendar_day_set(
+            actor=admin_user, calendar=calendar, date=MONDAY_9.date(), kind="workday", hours=["25:00-26:00"]
+        )
+
+
+def test_tracking_link_in_email_uses_site_url(
+    customer, agent, policy, settings, django_capture_on_commit_callbacks
+):
+    settings.TENURE_SITE_URL = "https://crm.example.com/"
+    with django_capture_on_commit_callbacks(execute=True):
+        t = ticket_create(customer=customer, actor=agent, subject="Broken", now=MONDAY_9)
+    assert f"https://crm.example.com/track/{t.tracking_code}/" in mail.outbox[0].body

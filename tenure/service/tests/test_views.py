@@ -328,3 +328,29 @@ def test_ticket_detail_query_count_does_not_grow_with_messages(
     with django_assert_max_num_queries(16):
         r = c.get(reverse("service:ticket", args=[ticket.pk]))
     assert r.status_code == 200
+
+
+def test_new_ticket_without_customer_offers_a_search(client_for, agent, outsider, customer):
+    from tenure.customers import search
+
+    search.reindex([customer.pk])
+    r = client_for(agent).get(reverse("service:ticket_new"), {"q": "张伟"})
+    assert f"?customer={customer.pk}" in r.content.decode()
+    r = client_for(outsider).get(reverse("service:ticket_new"), {"q": "张伟"})
+    assert f"?customer={customer.pk}" not in r.content.decode()
+
+
+def test_assign_to_a_colleague_only(client_for, agent, teammate, outsider, ticket):
+    c = client_for(agent)
+    c.post(reverse("service:ticket_assign", args=[ticket.pk]), {"assignee": teammate.pk})
+    ticket.refresh_from_db()
+    assert ticket.assignee == teammate
+    c.post(reverse("service:ticket_assign", args=[ticket.pk]), {"assignee": outsider.pk})
+    ticket.refresh_from_db()
+    assert ticket.assignee == teammate
+    assert (
+        client_for(outsider)
+        .post(reverse("service:ticket_assign", args=[ticket.pk]), {"assignee": ""})
+        .status_code
+        == 404
+    )
