@@ -1,5 +1,6 @@
-"""The public tracking page (R4.2): no sign-in; shows a ticket's status timeline and public replies,
-and nothing else about the customer. Rate-limited per client address."""
+"""The public tracking page (R4.2): no sign-in; shows a ticket's kind, status, status timeline and
+public replies, and nothing else — not even the subject, which staff write and may word for
+colleagues. Rate-limited per client address."""
 
 from django.conf import settings
 from django.core.cache import cache
@@ -59,7 +60,7 @@ def track_ticket(request, code: str):
     # Only what the page shows is read: no customer, no assignee, no internal notes.
     ticket = (
         Ticket.objects.filter(tracking_code=code)
-        .only("id", "subject", "status", "kind", "opened_at", "resolved_at", "language", "tracking_code")
+        .only("id", "status", "kind", "opened_at", "resolved_at", "language", "tracking_code")
         .first()
     )
     if ticket is None:

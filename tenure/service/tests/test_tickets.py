@@ -223,3 +223,13 @@ def test_tracking_link_in_email_uses_site_url(
     with django_capture_on_commit_callbacks(execute=True):
         t = ticket_create(customer=customer, actor=agent, subject="Broken", now=MONDAY_9)
     assert f"https://crm.example.com/track/{t.tracking_code}/" in mail.outbox[0].body
+
+
+def test_customer_email_holds_no_internal_text(ticket, agent, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_reply(ticket=ticket, actor=agent, body="SECRET NOTE", public=False, now=MONDAY_9)
+        ticket_reply(ticket=ticket, actor=agent, body="Replacement on its way", public=True, now=MONDAY_9)
+    [email] = mail.outbox
+    assert "Replacement on its way" in email.body
+    assert "SECRET NOTE" not in email.body and ticket.subject not in email.subject
+    assert f"#{ticket.pk}" in email.subject

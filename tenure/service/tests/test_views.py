@@ -226,6 +226,7 @@ def test_tracking_page_shows_progress_and_leaks_nothing(client, ticket, agent, c
         "Agentname",
         agent.username,
         "The phone arrived with a scratch.",  # what the customer told us stays internal too
+        ticket.subject,  # written by staff, possibly for colleagues
         f"/customers/{customer.pk}",
         "/service/",
     ]:
