@@ -2,6 +2,7 @@
 knowledge articles, promises, SLA policies and calendars. Same visibility and services as the pages."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -167,7 +168,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             if data.validated_data.get("article"):
                 article = Article.objects.filter(pk=data.validated_data["article"]).first()
                 if article is None:
-                    raise serializers.ValidationError({"article": "No such article."})
+                    raise serializers.ValidationError({"article": _("No such article.")})
             message = _call(
                 services.ticket_reply,
                 ticket=ticket,
@@ -200,11 +201,11 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if data.validated_data["assignee"] is not None:
             assignee = User.objects.filter(pk=data.validated_data["assignee"], is_active=True).first()
             if assignee is None:
-                raise serializers.ValidationError({"assignee": "No such active staff member."})
+                raise serializers.ValidationError({"assignee": _("No such active staff member.")})
         if data.validated_data.get("team") is not None:
             team = Team.objects.filter(pk=data.validated_data["team"]).first()
             if team is None:
-                raise serializers.ValidationError({"team": "No such team."})
+                raise serializers.ValidationError({"team": _("No such team.")})
         ticket = _call(
             services.ticket_assign, ticket=ticket, actor=request.user, assignee=assignee, team=team
         )

@@ -96,6 +96,9 @@ def queue(request):
         qs = qs.filter(assignee=user)
     elif which == "team":
         qs = qs.filter(team_id__in=user.team_ids())
+    customer_id = request.GET.get("customer", "")
+    if customer_id.isdigit():  # one customer's tickets (still through the visibility door)
+        qs = qs.filter(customer_id=int(customer_id))
     status = request.GET.get("status", "open")
     if status == "open":
         qs = qs.filter(status__in=Ticket.OPEN)

@@ -355,3 +355,16 @@ def test_assign_to_a_colleague_only(client_for, agent, teammate, outsider, ticke
         .status_code
         == 404
     )
+
+
+def test_queue_filters_by_customer(client_for, agent, ticket, customer):
+    from tenure.customers.services import customer_create
+
+    other = customer_create(actor=agent, name="李四")
+    ticket_create(customer=other, actor=agent, subject="Other customer's ticket", now=MONDAY_9)
+    html = (
+        client_for(agent)
+        .get(reverse("service:queue"), {"queue": "all", "customer": customer.pk})
+        .content.decode()
+    )
+    assert ticket.subject in html and "Other customer&#x27;s ticket" not in html
