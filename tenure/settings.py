@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "tenure.interactions",
     "tenure.imports",
     "tenure.value",
+    "tenure.service",
 ]
 
 MIDDLEWARE = [

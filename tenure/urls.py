@@ -7,6 +7,8 @@ urlpatterns = [
     path("customers/", include("tenure.customers.urls")),
     path("interactions/", include("tenure.interactions.urls")),
     path("imports/", include("tenure.imports.urls")),
+    path("service/", include("tenure.service.urls")),
+    path("track/", include("tenure.service.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("tenure.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

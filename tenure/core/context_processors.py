@@ -5,6 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 # (url name, label, who sees it: "all" | "writers" | "admin")
 NAV = [
+    ("service:queue", _("Tickets"), "all"),
+    ("service:kb", _("Answers"), "all"),
+    ("service:promises", _("Promises"), "all"),
+    ("service:sla_report", _("Service levels"), "all"),
+    ("service:settings", _("Service settings"), "admin"),
     ("imports:upload", _("Import"), "writers"),
     ("accounts:tokens", _("API"), "all"),
     ("accounts:staff", _("Staff"), "admin"),
