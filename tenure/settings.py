@@ -222,6 +222,7 @@ SPECTACULAR_SETTINGS = {
         "AddressKindEnum": "tenure.customers.models.Address.Kind",
         "InteractionKindEnum": "tenure.interactions.models.Interaction.Kind",
         "ContactChannelEnum": "tenure.customers.models.Customer.Channel",
+        "OrderChannelEnum": "tenure.commerce.models.Order.Channel",
     },
 }
 TENURE_TOKEN_DAYS = int(os.environ.get("TENURE_TOKEN_DAYS", "365"))

@@ -95,7 +95,7 @@ class SlaPolicy(TimeStamped):
     first_response_minutes = models.PositiveIntegerField(_("first response within (business minutes)"))
     resolution_minutes = models.PositiveIntegerField(_("resolution within (business minutes)"))
     warn_percent = models.PositiveSmallIntegerField(
-        _("warn at (% of the target)"), default=80, help_text=_("A warning goes out at this share.")
+        _("warn at (percent of the target)"), default=80, help_text=_("A warning goes out at this share.")
     )
     calendar = models.ForeignKey(
         WorkCalendar, on_delete=models.PROTECT, related_name="policies", verbose_name=_("calendar")

@@ -125,7 +125,7 @@ class Migration(migrations.Migration):
                 ('tier', models.CharField(blank=True, max_length=40, verbose_name='customer tier')),
                 ('first_response_minutes', models.PositiveIntegerField(verbose_name='first response within (business minutes)')),
                 ('resolution_minutes', models.PositiveIntegerField(verbose_name='resolution within (business minutes)')),
-                ('warn_percent', models.PositiveSmallIntegerField(default=80, help_text='A warning goes out at this share.', verbose_name='warn at (% of the target)')),
+                ('warn_percent', models.PositiveSmallIntegerField(default=80, help_text='A warning goes out at this share.', verbose_name='warn at (percent of the target)')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('escalate_to_team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.team', verbose_name='on breach, move to team')),
                 ('escalate_to_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='on breach, assign to')),
