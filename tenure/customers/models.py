@@ -155,6 +155,7 @@ class Customer(TimeStamped):
             models.Index(fields=["team", "id"], name="cust_team_idx"),
             models.Index(fields=["owner", "id"], name="cust_owner_idx"),
             models.Index(fields=["representative", "id"], name="cust_rep_idx"),
+            models.Index(fields=["name"], name="cust_name_idx"),  # duplicates, sorting by name
         ]
 
     def __str__(self) -> str:
