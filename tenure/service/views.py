@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tenure.customers.selectors import get_customer_for_user
@@ -52,10 +52,10 @@ def _errors(request, exc: ValidationError) -> None:
 # --- Queue ---------------------------------------------------------------------------------------
 PAGE_SIZE = 50
 SLA_BADGES = {
-    "breached": ("badge-bad", _lazy("SLA breached")),
-    "warning": ("badge-warn", _lazy("SLA at risk")),
-    "paused": ("", _lazy("Paused")),
-    "ok": ("badge-good", _lazy("On time")),
+    "breached": ("badge-bad", gettext_lazy("SLA breached")),
+    "warning": ("badge-warn", gettext_lazy("SLA at risk")),
+    "paused": ("", gettext_lazy("Paused")),
+    "ok": ("badge-good", gettext_lazy("On time")),
 }
 
 
@@ -81,7 +81,11 @@ def _page(qs, raw) -> _Page:
     return _Page(list(qs[start : start + PAGE_SIZE + 1]), number)
 
 
-QUEUES = {"mine": _lazy("My queue"), "team": _lazy("Team queue"), "all": _lazy("All I can see")}
+QUEUES = {
+    "mine": gettext_lazy("My queue"),
+    "team": gettext_lazy("Team queue"),
+    "all": gettext_lazy("All I can see"),
+}
 
 
 @require_GET
