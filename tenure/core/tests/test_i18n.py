@@ -78,3 +78,15 @@ def test_pages_render_in_the_users_language(agent, language, word):
 def test_login_page_follows_the_browser_language(db):
     assert "登录" in Client(HTTP_ACCEPT_LANGUAGE="zh-CN").get(reverse("accounts:login")).content.decode()
     assert "Sign in" in Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse("accounts:login")).content.decode()
+
+
+def test_translation_functions_keep_names_makemessages_knows():
+    """xgettext only sees _, gettext, gettext_lazy, pgettext… — an alias like `_lazy` hides strings."""
+    root = Path(__file__).resolve().parents[2]
+    alias = re.compile(r"import .*\b(n?p?gettext(?:_lazy|_noop)?) as (?!_\b)(\w+)")
+    offenders = [
+        f"{path.relative_to(root)}: {m.group(0)}"
+        for path in root.rglob("*.py")
+        for m in alias.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
