@@ -331,13 +331,16 @@ def insert_customers(customers: list) -> None:
         for i, f in enumerate(fields)
         if isinstance(f, models.JSONField | models.UUIDField | models.DateField | models.DecimalField)
     ]
+    # The timestamps, one value for every row, are adapted once rather than per row.
+    stamped = {i for i, f in adapt if f.attname in ("created_at", "updated_at")}
+    now_db = {i: f.get_db_prep_save(now, connection) for i, f in adapt if i in stamped}
     rows = []
     for obj in customers:
         values = obj.__dict__
         values["created_at"] = values["updated_at"] = now
         row = [values[name] for name in attnames]
         for i, model_field in adapt:
-            row[i] = model_field.get_db_prep_save(row[i], connection)
+            row[i] = now_db[i] if i in stamped else model_field.get_db_prep_save(row[i], connection)
         rows.append(row)
     table = connection.ops.quote_name(Customer._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
