@@ -212,10 +212,12 @@ def _date_parts(text: str):
         raise BadValue(_("“%(value)s” is not a valid date.") % {"value": text}) from None
 
 
-def datetime(text: str) -> dt.datetime:
+def datetime(text: str, tz: dt.tzinfo | None = None) -> dt.datetime:
+    """An aware datetime; a naive one is read in `tz` (default: the current time zone). An importer
+    passes the time zone it looked up once: the look-up is a thread-local read per call."""
     value = _date_parts(text)
     if timezone.is_naive(value):
-        value = timezone.make_aware(value)
+        value = timezone.make_aware(value, tz)
     return value
 
 

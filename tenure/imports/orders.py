@@ -53,6 +53,7 @@ class OrderImporter(Importer):
         super().__init__(**kwargs)
         self.order_field = next((h for h, f in self.mapping.items() if f == "order_id"), None)
         self.written: set[str] = set()  # order numbers written in this run (fragments append)
+        self.tz = timezone.get_current_timezone()  # naive dates are read in it (looked up once)
 
     def group_key(self, raw):
         return raw.get(self.order_field, "").strip() if self.order_field else None
@@ -75,7 +76,7 @@ class OrderImporter(Importer):
 
         order_id = get("order_id", lambda v: F.text(F.clean_id(v), 64), required=True)
         customer_ref = get("customer_external_id", lambda v: F.text(F.clean_id(v), 100))
-        ordered_at = get("date", F.datetime, required=True)
+        ordered_at = get("date", lambda v: F.datetime(v, self.tz), required=True)
         sku = get("sku", lambda v: F.text(v, 64), required=True)
         product_name = get("product_name", lambda v: F.text(v, 255)) or ""
         quantity = get("quantity", lambda v: F.decimal(v, places=3, max_digits=12), required=True)
