@@ -9,7 +9,6 @@ answers substring questions on SQLite and PostgreSQL alike, without a full scan.
 
 import re
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
@@ -25,17 +24,6 @@ _TERM_CLEAN = re.compile(r"[^\w@.\-+\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
 def name_tokens(name: str) -> set[str]:
-    return set(_name_tokens(name))
-
-
-@lru_cache(maxsize=16384)
-def _name_tokens(name: str) -> frozenset[str]:
-    """Names repeat (张伟, 王芳): an import indexing many customers computes each one once, within a
-    bounded cache."""
-    return frozenset(_compute_name_tokens(name))
-
-
-def _compute_name_tokens(name: str) -> set[str]:
     tokens: set[str] = set()
     folded = fold(name)
     if not folded:
@@ -84,14 +72,12 @@ def email_tokens(email: str) -> set[str]:
 
 
 def customer_tokens(customer, contacts: Iterable = ()) -> set[str]:
-    tokens = set(_name_tokens(customer.name))
-    if customer.alt_name:
-        tokens |= _name_tokens(customer.alt_name)
+    tokens = name_tokens(customer.name) | name_tokens(customer.alt_name)
     tokens |= phone_tokens(customer.mobile) | phone_tokens(customer.phone) | email_tokens(customer.email)
     if customer.external_id:
         tokens.add(fold(customer.external_id).replace(" ", ""))
     for contact in contacts:
-        tokens |= _name_tokens(contact.name) | phone_tokens(contact.mobile) | email_tokens(contact.email)
+        tokens |= name_tokens(contact.name) | phone_tokens(contact.mobile) | email_tokens(contact.email)
     return {t[:TOKEN_MAX] for t in tokens if t}
 
 
