@@ -309,51 +309,70 @@ def insert_search_tokens(customers) -> None:
 
 
 def insert_customers(customers: list) -> None:
-    """INSERT new Customer instances set-based and give them their primary keys.
+    """INSERT new Customer instances set-based and give them their primary keys (read back by uid)."""
+    from tenure.customers.models import Customer
+
+    insert_objects(Customer, customers, key="uid")
+
+
+def insert_objects(model, objs: list, *, key: str | None) -> None:
+    """INSERT new instances of `model` set-based; with `key` (a unique field) give them their
+    primary keys.
 
     Values are validated by the importer before this point; Django's bulk_create would spend most of
-    an import preparing each value again. Here only the types that need it (JSON, UUID, dates) are
-    adapted; rows go in with one executemany (COPY on PostgreSQL) and the ids are read back by uid.
+    an import preparing each value again. Here only the types that need it (JSON, UUID, dates,
+    decimals) are adapted, by the field's own get_db_prep_save; created_at and updated_at are set to
+    one timestamp per batch. Rows go in with one executemany (COPY on PostgreSQL); the ids are read
+    back by `key`.
     """
     from django.db import DEFAULT_DB_ALIAS, connections, models
     from django.utils import timezone
 
-    from tenure.customers.models import Customer
-
-    if not customers:
+    if not objs:
         return
     connection = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the lazy proxy
     now = timezone.now()
-    fields = [f for f in Customer._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     attnames = [f.attname for f in fields]
     adapt = [
         (i, f)
         for i, f in enumerate(fields)
         if isinstance(f, models.JSONField | models.UUIDField | models.DateField | models.DecimalField)
     ]
+    # The timestamps, one value for every row, are adapted once rather than per row.
+    stamped = {i for i, f in adapt if f.attname in ("created_at", "updated_at")}
+    now_db = {i: f.get_db_prep_save(now, connection) for i, f in adapt if i in stamped}
     rows = []
-    for obj in customers:
+    for obj in objs:
         values = obj.__dict__
         values["created_at"] = values["updated_at"] = now
         row = [values[name] for name in attnames]
         for i, model_field in adapt:
-            row[i] = model_field.get_db_prep_save(row[i], connection)
+            row[i] = now_db[i] if i in stamped else model_field.get_db_prep_save(row[i], connection)
         rows.append(row)
-    table = connection.ops.quote_name(Customer._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
-    by_uid = {obj.uid: obj for obj in customers}
-    for chunk in range(0, len(customers), 2000):
-        uids = [obj.uid for obj in customers[chunk : chunk + 2000]]
-        for uid, pk in Customer.objects.filter(uid__in=uids).values_list("uid", "pk"):
-            obj = by_uid[uid]
+    copy_rows(connection, model._meta.db_table, [f.column for f in fields], rows)
+    if key is None:
+        return
+    by_key = {getattr(obj, key): obj for obj in objs}
+    manager = model._default_manager
+    for chunk in range(0, len(objs), 2000):
+        keys = [getattr(obj, key) for obj in objs[chunk : chunk + 2000]]
+        for value, pk in manager.filter(**{f"{key}__in": keys}).values_list(key, "pk"):
+            obj = by_key[value]
             obj.pk = pk
             obj._state.adding = False
             obj._state.db = connection.alias
+
+
+def copy_rows(connection, table: str, columns: list[str], rows) -> None:
+    """Rows of database-ready values into `table`: COPY on PostgreSQL, one executemany elsewhere."""
+    table = connection.ops.quote_name(table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)

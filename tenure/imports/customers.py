@@ -159,6 +159,11 @@ class CustomerImporter(Importer):
         new_tags = [t for t in data.get("tags", ()) if t not in tags_now]
         return changed, new_tags
 
+    def loaded_fields(self) -> list[str]:
+        fields = {"id", "external_id", "mobile", "email", "attributes", "owner", "team", "representative"}
+        fields |= {f for f in self.mapping.values() if f not in SPECIAL}
+        return sorted(fields)
+
     def handle_batch(self, rows: list[Row]) -> None:
         parsed = []
         for line, raw in rows:
@@ -167,7 +172,9 @@ class CustomerImporter(Importer):
                 parsed.append((line, raw, data))
         if not parsed:
             return
-        visible = self.customers()
+        # Matched customers are compared and written field by field: load only the fields this
+        # file can change and the ones rows are matched by, not the whole row with its converters.
+        visible = self.customers().only(*self.loaded_fields())
         ext_ids = [d["external_id"] for _l, _r, d in parsed if "external_id" in d]
         by_ext = {c.external_id: c for c in visible.filter(external_id__in=ext_ids)} if ext_ids else {}
         taken: set[str] = set()

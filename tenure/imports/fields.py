@@ -158,8 +158,10 @@ class BadValue(ValueError):
     """A cell that cannot be read; the message is the reason shown to the user."""
 
 
-_MOBILE_CN = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
-_PHONE_STRIP = re.compile(r"[\s\-().]+")
+# ASCII digits only: full-width or other Unicode digits take the phonenumbers path, which translates
+# them (tests/test_phone_fast_path.py checks that both paths agree).
+_MOBILE_CN = re.compile(r"^(?:\+?86|0086)?(1[3-9][0-9]{9})$")
+_PHONE_STRIP = re.compile(r"[ \-().]+")  # only what phonenumbers reads the same way
 _INT_FLOAT = re.compile(r"^(\d+)\.0+$")
 
 
@@ -212,10 +214,12 @@ def _date_parts(text: str):
         raise BadValue(_("“%(value)s” is not a valid date.") % {"value": text}) from None
 
 
-def datetime(text: str) -> dt.datetime:
+def datetime(text: str, tz: dt.tzinfo | None = None) -> dt.datetime:
+    """An aware datetime; a naive one is read in `tz` (default: the current time zone). An importer
+    passes the time zone it looked up once: the look-up is a thread-local read per call."""
     value = _date_parts(text)
     if timezone.is_naive(value):
-        value = timezone.make_aware(value)
+        value = timezone.make_aware(value, tz)
     return value
 
 

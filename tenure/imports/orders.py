@@ -4,6 +4,7 @@ rejected whole. Returns are lines with a negative quantity. Upsert by order numb
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.utils import timezone
@@ -13,7 +14,7 @@ from tenure.commerce.models import Order, OrderLine, Product
 from tenure.commerce.services import line_amount
 from tenure.customers.models import Customer
 from tenure.imports import fields as F
-from tenure.imports.base import Importer, Row
+from tenure.imports.base import Importer, Row, insert_objects
 
 CHANNEL_CHOICES = F.choice_table(
     Order.Channel,
@@ -52,6 +53,7 @@ class OrderImporter(Importer):
         super().__init__(**kwargs)
         self.order_field = next((h for h, f in self.mapping.items() if f == "order_id"), None)
         self.written: set[str] = set()  # order numbers written in this run (fragments append)
+        self.tz = timezone.get_current_timezone()  # naive dates are read in it (looked up once)
 
     def group_key(self, raw):
         return raw.get(self.order_field, "").strip() if self.order_field else None
@@ -74,7 +76,7 @@ class OrderImporter(Importer):
 
         order_id = get("order_id", lambda v: F.text(F.clean_id(v), 64), required=True)
         customer_ref = get("customer_external_id", lambda v: F.text(F.clean_id(v), 100))
-        ordered_at = get("date", F.datetime, required=True)
+        ordered_at = get("date", lambda v: F.datetime(v, self.tz), required=True)
         sku = get("sku", lambda v: F.text(v, 64), required=True)
         product_name = get("product_name", lambda v: F.text(v, 255)) or ""
         quantity = get("quantity", lambda v: F.decimal(v, places=3, max_digits=12), required=True)
@@ -286,9 +288,11 @@ class OrderImporter(Importer):
         order.line_count = len(lines)
         order.is_return = total < 0
 
-    def line_objs(self, order: Order, lines: list[Line], products) -> list[OrderLine]:
+    def line_objs(self, order: Order, lines: list[Line], products) -> list[SimpleNamespace]:
+        """The OrderLine rows of `order` as plain attribute bags for insert_objects (a model instance
+        each would cost more than the rest of the line's import)."""
         return [
-            OrderLine(
+            SimpleNamespace(
                 order_id=order.pk,
                 product_id=products[ln.sku].pk,
                 quantity=ln.quantity,
@@ -301,13 +305,13 @@ class OrderImporter(Importer):
 
     def write(self, new_orders, replace, append, products) -> None:
         if new_orders:
-            Order.objects.bulk_create([o for o, _l in new_orders], batch_size=500)
+            insert_objects(Order, [o for o, _l in new_orders], key="number")
         if replace:
             OrderLine.objects.filter(order_id__in=[o.pk for o, _l in replace]).delete()
         objs = [
             obj for o, lines in [*new_orders, *replace, *append] for obj in self.line_objs(o, lines, products)
         ]
-        OrderLine.objects.bulk_create(objs, batch_size=2000)
+        insert_objects(OrderLine, objs, key=None)
         if append:
             # A later fragment of an order written earlier in this run: recompute from all its lines.
             for order, _lines in append:

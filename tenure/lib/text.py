@@ -13,6 +13,9 @@ from pypinyin import Style, pinyin
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+")
+# Text that NFKC, NFD and the accent filter all leave alone: CJK unified ideographs (not the
+# compatibility block, which NFKC maps) and printable ASCII. Most imported names are one or the other.
+_FOLD_STABLE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\x20-\x7e]*")
 
 
 def has_cjk(text: str) -> bool:
@@ -21,6 +24,8 @@ def has_cjk(text: str) -> bool:
 
 def fold(text: str) -> str:
     """Lowercase, NFKC (full-width to half-width), accents stripped, spaces collapsed."""
+    if text and _FOLD_STABLE.fullmatch(text):
+        return _SPACE.sub(" ", text.lower()).strip()  # the same result without two normalisations
     text = unicodedata.normalize("NFKC", text or "").lower()
     text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
     return _SPACE.sub(" ", text).strip()

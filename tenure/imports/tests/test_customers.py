@@ -244,3 +244,42 @@ def test_blank_customer_equals_a_default_customer():
     assert [getattr(a, f) for f in fields] == [getattr(b, f) for f in fields]
     assert a.uid != blank_customer().uid and a.attributes is not blank_customer().attributes
     assert a._state.adding and a.pk is None
+
+
+def _every_column(n, suffix):
+    header = ["external_id", "name", "alt_name", "kind", "mobile", "phone", "email", "company", "gender"]
+    header += ["birthday", "language", "industry", "source", "lifecycle_stage", "owner", "representative"]
+    header += ["tags", "notes", "do_not_contact", "attributes"]
+    rows = [header]
+    for i in range(n):
+        rows.append(
+            [f"E{i}", f"张{suffix}{i}", f"Alt{suffix}", "company", f"1380000{i:04d}", f"010-6552{i:04d}"]
+            + [f"e{i}{suffix}@example.com", f"公司{suffix}", "f", "1990-01-02", "en", f"ind{suffix}"]
+            + [f"src{suffix}", "active", "agent", "teammate", f"t{suffix}", f"note {suffix}", "yes"]
+            + [f'{{"k": "{suffix}"}}']
+        )
+    return rows
+
+
+def test_reimport_reads_matched_customers_in_constant_queries(
+    tmp_path, agent, teammate, django_assert_max_num_queries
+):
+    """Matched customers are loaded with only the fields the file can change: comparing and writing
+    them must not fetch a deferred field row by row."""
+    for n in (3, 30):
+        Customer.objects.all().delete()
+        run_import("customers", write_csv(tmp_path / "a.csv", _every_column(n, "a")), "--owner", "agent")
+        with django_assert_max_num_queries(40):
+            summary = run_import("customers", write_csv(tmp_path / "b.csv", _every_column(n, "b")))
+        assert summary["updated"] == n and summary["rejected"] == 0, summary
+        with django_assert_max_num_queries(40):
+            summary = run_import("customers", write_csv(tmp_path / "b.csv", _every_column(n, "b")))
+        assert summary["unchanged"] == n, summary
+    c = Customer.objects.get(external_id="E29")
+    assert (c.alt_name, c.industry, c.source, c.notes, c.attributes) == (
+        "Altb",
+        "indb",
+        "srcb",
+        "note b",
+        {"k": "b", "company": "公司b"},
+    )
