@@ -42,13 +42,13 @@ fmt: $(STAMP)
 
 # Refresh the catalogues from the source (then translate the new zh_Hans entries and compile).
 messages: $(STAMP)
-	cd tenure && ../$(BIN)/python -m tenure makemessages -l zh_Hans -l en --ignore=static --no-obsolete --no-location -v0
+	cd tenure && ../$(BIN)/python -m tenure makemessages -l zh_Hans -l en --ignore=static --no-obsolete --no-location --no-wrap -v0
 	cd tenure && ../$(BIN)/python -m tenure compilemessages -v0
 
 # CI: every user-facing string in the source is in the catalogues (and tenure/core/tests/test_i18n.py
 # checks each is translated and compiled).
 messages-check: $(STAMP)
-	cd tenure && ../$(BIN)/python -m tenure makemessages -l zh_Hans -l en --ignore=static --no-obsolete --no-location -v0
+	cd tenure && ../$(BIN)/python -m tenure makemessages -l zh_Hans -l en --ignore=static --no-obsolete --no-location --no-wrap -v0
 	@git diff --quiet -I'POT-Creation-Date' -- tenure/locale || { git diff --stat -- tenure/locale; \
 	  echo "Translations are out of date: run 'make messages', translate the new zh_Hans entries, commit."; exit 1; }
 	msgfmt --check-format -o /dev/null tenure/locale/zh_Hans/LC_MESSAGES/django.po
