@@ -409,112 +409,112 @@ def _after_change(request, customer, kind: str, form=None, status: int = 200):
     return redirect(f"{customer.get_absolute_url()}#{kind}")
 
 
+# Contacts and addresses are edited the same way: one table says what differs, three views do the work.
+PARTS = {
+    "contacts": {
+        "form": ContactForm,
+        "related": "contacts",
+        "name": "contact",
+        "add": services.contact_add,
+        "update": lambda obj, **kw: services.contact_update(contact=obj, **kw),
+        "remove": lambda obj, **kw: services.contact_remove(contact=obj, **kw),
+        "edit_template": "customers/_contact_edit.html",
+    },
+    "addresses": {
+        "form": AddressForm,
+        "related": "addresses",
+        "name": "address",
+        "add": services.address_add,
+        "update": lambda obj, **kw: services.address_update(address=obj, **kw),
+        "remove": lambda obj, **kw: services.address_remove(address=obj, **kw),
+        "edit_template": "customers/_address_edit.html",
+    },
+}
+
+
+def _part_add(request, pk: int, kind: str):
+    part = PARTS[kind]
+    customer = get_customer_for_user(request.user, pk)
+    form = part["form"](request.POST)
+    if form.is_valid():
+        try:
+            part["add"](customer=customer, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _after_change(request, customer, kind)
+    return _after_change(request, customer, kind, form, status=400)
+
+
+def _part_edit(request, pk: int, part_pk: int, kind: str):
+    part = PARTS[kind]
+    customer = get_customer_for_user(request.user, pk)
+    obj = get_object_or_404(getattr(customer, part["related"]).all(), pk=part_pk)
+    context = {"customer": customer, part["name"]: obj}
+    if request.method == "POST":
+        form = part["form"](request.POST)
+        if form.is_valid():
+            try:
+                part["update"](obj, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return _after_change(request, customer, kind)
+        if is_htmx(request):
+            return render(request, part["edit_template"], {**context, "form": form})
+        return _after_change(request, customer, kind, form, status=400)
+    form = part["form"](initial=part["form"].initial_for(obj))
+    return render(request, part["edit_template"], {**context, "form": form})
+
+
+def _part_remove(request, pk: int, part_pk: int, kind: str):
+    part = PARTS[kind]
+    customer = get_customer_for_user(request.user, pk)
+    obj = get_object_or_404(getattr(customer, part["related"]).all(), pk=part_pk)
+    part["remove"](obj, actor=request.user)
+    return _after_change(request, customer, kind)
+
+
 @login_required
 @writer_required
 @require_POST
 def contact_add(request, pk: int):
-    customer = get_customer_for_user(request.user, pk)
-    form = ContactForm(request.POST)
-    if form.is_valid():
-        try:
-            services.contact_add(customer=customer, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return _after_change(request, customer, "contacts")
-    return _after_change(request, customer, "contacts", form, status=400)
+    return _part_add(request, pk, "contacts")
 
 
 @login_required
 @writer_required
 @require_http_methods(["GET", "POST"])
 def contact_edit(request, pk: int, contact_pk: int):
-    customer = get_customer_for_user(request.user, pk)
-    contact = get_object_or_404(customer.contacts.all(), pk=contact_pk)
-    if request.method == "POST":
-        form = ContactForm(request.POST)
-        if form.is_valid():
-            try:
-                services.contact_update(contact=contact, actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                return _after_change(request, customer, "contacts")
-        if is_htmx(request):
-            return render(
-                request,
-                "customers/_contact_edit.html",
-                {"customer": customer, "contact": contact, "form": form},
-            )
-        return _after_change(request, customer, "contacts", form, status=400)
-    form = ContactForm(initial=ContactForm.initial_for(contact))
-    return render(
-        request, "customers/_contact_edit.html", {"customer": customer, "contact": contact, "form": form}
-    )
+    return _part_edit(request, pk, contact_pk, "contacts")
 
 
 @login_required
 @writer_required
 @require_POST
 def contact_remove(request, pk: int, contact_pk: int):
-    customer = get_customer_for_user(request.user, pk)
-    contact = get_object_or_404(customer.contacts.all(), pk=contact_pk)
-    services.contact_remove(contact=contact, actor=request.user)
-    return _after_change(request, customer, "contacts")
+    return _part_remove(request, pk, contact_pk, "contacts")
 
 
 @login_required
 @writer_required
 @require_POST
 def address_add(request, pk: int):
-    customer = get_customer_for_user(request.user, pk)
-    form = AddressForm(request.POST)
-    if form.is_valid():
-        try:
-            services.address_add(customer=customer, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return _after_change(request, customer, "addresses")
-    return _after_change(request, customer, "addresses", form, status=400)
+    return _part_add(request, pk, "addresses")
 
 
 @login_required
 @writer_required
 @require_http_methods(["GET", "POST"])
 def address_edit(request, pk: int, address_pk: int):
-    customer = get_customer_for_user(request.user, pk)
-    address = get_object_or_404(customer.addresses.all(), pk=address_pk)
-    if request.method == "POST":
-        form = AddressForm(request.POST)
-        if form.is_valid():
-            try:
-                services.address_update(address=address, actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                return _after_change(request, customer, "addresses")
-        if is_htmx(request):
-            return render(
-                request,
-                "customers/_address_edit.html",
-                {"customer": customer, "address": address, "form": form},
-            )
-        return _after_change(request, customer, "addresses", form, status=400)
-    form = AddressForm(initial=AddressForm.initial_for(address))
-    return render(
-        request, "customers/_address_edit.html", {"customer": customer, "address": address, "form": form}
-    )
+    return _part_edit(request, pk, address_pk, "addresses")
 
 
 @login_required
 @writer_required
 @require_POST
 def address_remove(request, pk: int, address_pk: int):
-    customer = get_customer_for_user(request.user, pk)
-    address = get_object_or_404(customer.addresses.all(), pk=address_pk)
-    services.address_remove(address=address, actor=request.user)
-    return _after_change(request, customer, "addresses")
+    return _part_remove(request, pk, address_pk, "addresses")
 
 
 @login_required
