@@ -233,13 +233,15 @@ TENURE_TOKEN_DAYS = int(os.environ.get("TENURE_TOKEN_DAYS", "365"))
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 _queue = VAR_DIR / "queue"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("in", "processed"):
+    for sub in ("in", "processed", "control"):
         (_queue / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue / "in"),
         "data_folder_out": str(_queue / "in"),
         "processed_folder": str(_queue / "processed"),
         "store_processed": False,
+        # The exchange tables too (kombu's default is ./control in the working directory).
+        "control_folder": str(_queue / "control"),
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("TENURE_TASKS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True

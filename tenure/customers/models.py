@@ -92,6 +92,9 @@ class Customer(TimeStamped):
     lifecycle_stage = models.CharField(
         _("lifecycle stage"), max_length=16, choices=Stage.choices, default=Stage.NEW, db_index=True
     )
+    # The customer's value tier (a TierDefinition code of the value app), written only by the tier
+    # engine (computed or a manual override); blank until tiers are computed.
+    tier = models.CharField(_("tier"), max_length=32, blank=True, default="")
     wants_manager = models.BooleanField(_("wants to deal with a manager"), default=False)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     notes = models.TextField(_("notes"), blank=True)
