@@ -5,6 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 # (url name, label, who sees it: "all" | "writers" | "admin")
 NAV = [
+    ("value:dashboard", _("Customer value"), "all"),
+    ("value:tiers", _("Tiers"), "all"),
+    ("segments:list", _("Segments"), "all"),
+    ("interactions:call_lists", _("Call lists"), "all"),
     ("service:queue", _("Tickets"), "all"),
     ("service:kb", _("Answers"), "all"),
     ("service:promises", _("Promises"), "all"),

@@ -696,12 +696,17 @@ class Writer:
         self.model = model
         self.table = model._meta.db_table
         self.fields = None
+        self.fixed: dict = {}
 
     def _columns(self, sample: dict):
         fields = []
         for f in self.model._meta.concrete_fields:
             if f.attname in sample:
                 fields.append(f)
+            elif f.has_default() and not callable(f.default):
+                # A column the generator does not know (added later): its constant default.
+                fields.append(f)
+                self.fixed[f.attname] = f.default
             elif not f.primary_key:
                 raise KeyError(f"{self.model.__name__}: no value for {f.attname}")
         self.fields = fields
@@ -713,6 +718,9 @@ class Writer:
             return 0
         if self.fields is None:
             self._columns(rows[0])
+        if self.fixed:
+            for row in rows:
+                row.update(self.fixed)
         names = [f.attname for f in self.fields]
         cols = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
         get = itemgetter(*names)
