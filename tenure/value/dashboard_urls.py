@@ -1,0 +1,3 @@
+"""Value dashboard pages (see urls.py)."""
+
+urlpatterns: list = []

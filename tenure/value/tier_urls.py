@@ -1,0 +1,3 @@
+"""Tier pages (see urls.py)."""
+
+urlpatterns: list = []
