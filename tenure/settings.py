@@ -223,6 +223,7 @@ SPECTACULAR_SETTINGS = {
         "InteractionKindEnum": "tenure.interactions.models.Interaction.Kind",
         "ContactChannelEnum": "tenure.customers.models.Customer.Channel",
         "OrderChannelEnum": "tenure.commerce.models.Order.Channel",
+        "CalendarDayKindEnum": "tenure.service.models.CalendarDay.Kind",
     },
 }
 TENURE_TOKEN_DAYS = int(os.environ.get("TENURE_TOKEN_DAYS", "365"))

@@ -3,19 +3,23 @@ knowledge articles, promises, SLA policies and calendars. Same visibility and se
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from tenure.core.api import StrictSerializerMixin
 from tenure.customers.selectors import get_customer_for_user
 from tenure.service import services
 from tenure.service.models import (
     Article,
+    CalendarDay,
     Category,
     Priority,
     Promise,
+    RoutingRule,
     SlaPolicy,
     Ticket,
     TicketMessage,
@@ -23,6 +27,32 @@ from tenure.service.models import (
     WorkCalendar,
 )
 from tenure.service.selectors import get_ticket_for_user, promises_for, tickets_for
+
+POLICY_FIELDS = [
+    "name",
+    "category",
+    "priority",
+    "tier",
+    "first_response_minutes",
+    "resolution_minutes",
+    "warn_percent",
+    "calendar",
+    "escalate_to_team",
+    "escalate_to_user",
+    "is_active",
+]
+RULE_FIELDS = [
+    "name",
+    "position",
+    "is_active",
+    "category",
+    "tier",
+    "language",
+    "keywords",
+    "team",
+    "assignee",
+    "prefer_representative",
+]
 
 
 def _call(fn, **kwargs):
@@ -370,45 +400,201 @@ class PromiseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(PromiseOut(promise).data)
 
 
-# --- Configuration (read-only here; changed by managers through services) ----------------------
+# --- Configuration: read by all staff, changed by managers through the same services ------------
+class CalendarDayOut(serializers.ModelSerializer):
+    class Meta:
+        model = CalendarDay
+        fields = ["date", "kind", "name", "hours"]
+
+
 class WorkCalendarOut(serializers.ModelSerializer):
-    days = serializers.SerializerMethodField()
+    days = CalendarDayOut(many=True, read_only=True)
 
     class Meta:
         model = WorkCalendar
         fields = ["id", "name", "timezone", "weekly_hours", "days"]
 
-    def get_days(self, obj) -> list[dict]:
-        return [{"date": d.date, "kind": d.kind, "name": d.name, "hours": d.hours} for d in obj.days.all()]
+
+class WorkCalendarIn(StrictSerializerMixin, serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    timezone = serializers.CharField(max_length=64)
+    weekly_hours = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(max_length=20)),
+        help_text=gettext_lazy(
+            'Weekday (0 = Monday) to intervals, e.g. {"0": ["09:00-12:00", "13:30-18:00"]}.'
+        ),
+    )
+
+    def validate_weekly_hours(self, value):
+        bad = sorted(k for k in value if k not in {str(d) for d in range(7)})
+        if bad:
+            raise serializers.ValidationError(
+                _("Weekdays are 0 (Monday) to 6 (Sunday), not %(keys)s.") % {"keys": ", ".join(bad)}
+            )
+        return value
+
+
+class CalendarDayIn(StrictSerializerMixin, serializers.Serializer):
+    date = serializers.DateField()
+    kind = serializers.ChoiceField(choices=CalendarDay.Kind.choices)
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    hours = serializers.ListField(child=serializers.CharField(max_length=20), required=False, default=list)
+
+
+class CalendarDaysImportIn(StrictSerializerMixin, serializers.Serializer):
+    text = serializers.CharField(help_text=gettext_lazy("One day per line: date,kind,name[,hours]."))
 
 
 class SlaPolicyOut(serializers.ModelSerializer):
     class Meta:
         model = SlaPolicy
-        fields = [
-            "id",
-            "name",
-            "category",
-            "priority",
-            "tier",
-            "first_response_minutes",
-            "resolution_minutes",
-            "warn_percent",
-            "calendar",
-            "escalate_to_team",
-            "escalate_to_user",
-            "is_active",
-        ]
+        fields = ["id", *POLICY_FIELDS]
 
 
-class WorkCalendarViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = WorkCalendarOut
+class SlaPolicyIn(StrictSerializerMixin, serializers.ModelSerializer):
+    class Meta:
+        model = SlaPolicy
+        fields = POLICY_FIELDS
+        validators: list = []  # the service's full_clean checks the one-active-policy constraint
+
+
+class RoutingRuleOut(serializers.ModelSerializer):
+    class Meta:
+        model = RoutingRule
+        fields = ["id", *RULE_FIELDS]
+
+
+class RoutingRuleIn(StrictSerializerMixin, serializers.ModelSerializer):
+    class Meta:
+        model = RoutingRule
+        fields = RULE_FIELDS
+
+
+class _ConfigViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Every staff member reads; managers and admins write, through the audited services."""
+
+    input_class: type
+    output_class: type
+
+    def get_serializer_class(self):
+        return self.output_class
+
+    def _save(self, request, instance=None, partial=False):
+        data = self.input_class(instance, data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        saved = _call(
+            self.save_function, actor=request.user, **{self.instance_kwarg: instance}, **data.validated_data
+        )
+        return Response(
+            self.output_class(saved).data, status=status.HTTP_200_OK if instance else status.HTTP_201_CREATED
+        )
+
+    def create(self, request, *args, **kwargs):
+        return self._save(request)
+
+    def update(self, request, *args, **kwargs):
+        return self._save(request, self.get_object(), partial=kwargs.get("partial", False))
+
+
+@extend_schema_view(
+    create=extend_schema(request=WorkCalendarIn, responses={201: WorkCalendarOut}),
+    update=extend_schema(request=WorkCalendarIn, responses=WorkCalendarOut),
+    partial_update=extend_schema(request=WorkCalendarIn, responses=WorkCalendarOut),
+)
+class WorkCalendarViewSet(_ConfigViewSet):
     queryset = WorkCalendar.objects.prefetch_related("days").order_by("id")
+    input_class, output_class = WorkCalendarIn, WorkCalendarOut
+    instance_kwarg = "calendar"
+
+    @staticmethod
+    def save_function(**kwargs):
+        return services.calendar_save(**kwargs)
+
+    def _save(self, request, instance=None, partial=False):
+        data = self.input_class(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        calendar = _call(services.calendar_save, actor=request.user, calendar=instance, **data.validated_data)
+        calendar = WorkCalendar.objects.prefetch_related("days").get(pk=calendar.pk)
+        return Response(
+            WorkCalendarOut(calendar).data, status=status.HTTP_200_OK if instance else status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=CalendarDayIn, responses={200: WorkCalendarOut})
+    @action(detail=True, methods=["post"])
+    def days(self, request, pk=None):
+        """Declare a holiday or a make-up working day (replacing what that date was)."""
+        calendar = self.get_object()
+        data = CalendarDayIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        _call(services.calendar_day_set, actor=request.user, calendar=calendar, **data.validated_data)
+        return Response(WorkCalendarOut(self.get_queryset().get(pk=calendar.pk)).data)
+
+    @extend_schema(request=CalendarDaysImportIn, responses={200: WorkCalendarOut})
+    @action(detail=True, methods=["post"], url_path="days/import")
+    def days_import(self, request, pk=None):
+        """Many days at once (all or nothing), one per line: date,kind,name[,hours]."""
+        calendar = self.get_object()
+        data = CalendarDaysImportIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        _call(
+            services.calendar_days_import,
+            actor=request.user,
+            calendar=calendar,
+            text=data.validated_data["text"],
+        )
+        return Response(WorkCalendarOut(self.get_queryset().get(pk=calendar.pk)).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"days/(?P<date>\d{4}-\d{2}-\d{2})")
+    def day_remove(self, request, pk=None, date=None):
+        calendar = self.get_object()
+        day = CalendarDay.objects.filter(calendar=calendar, date=date).first()
+        if day is None:
+            raise NotFound(_("No holiday or make-up day on %(date)s.") % {"date": date})
+        _call(services.calendar_day_remove, actor=request.user, day=day)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SlaPolicyViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = SlaPolicyOut
+@extend_schema_view(
+    create=extend_schema(request=SlaPolicyIn, responses={201: SlaPolicyOut}),
+    update=extend_schema(request=SlaPolicyIn, responses=SlaPolicyOut),
+    partial_update=extend_schema(request=SlaPolicyIn, responses=SlaPolicyOut),
+)
+class SlaPolicyViewSet(_ConfigViewSet):
+    """SLA policies. Switch one off with `is_active: false` (tickets keep the due times they have)."""
+
     queryset = SlaPolicy.objects.order_by("id")
+    input_class, output_class = SlaPolicyIn, SlaPolicyOut
+    instance_kwarg = "policy"
+
+    @staticmethod
+    def save_function(**kwargs):
+        return services.sla_policy_save(**kwargs)
+
+
+@extend_schema_view(
+    create=extend_schema(request=RoutingRuleIn, responses={201: RoutingRuleOut}),
+    update=extend_schema(request=RoutingRuleIn, responses=RoutingRuleOut),
+    partial_update=extend_schema(request=RoutingRuleIn, responses=RoutingRuleOut),
+)
+class RoutingRuleViewSet(mixins.DestroyModelMixin, _ConfigViewSet):
+    queryset = RoutingRule.objects.order_by("position", "id")
+    input_class, output_class = RoutingRuleIn, RoutingRuleOut
+    instance_kwarg = "rule"
+
+    @staticmethod
+    def save_function(**kwargs):
+        return services.routing_rule_save(**kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        _call(services.routing_rule_delete, actor=request.user, rule=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def register(router) -> None:
@@ -417,3 +603,4 @@ def register(router) -> None:
     router.register("promises", PromiseViewSet, basename="promise")
     router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
     router.register("work-calendars", WorkCalendarViewSet, basename="work-calendar")
+    router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")

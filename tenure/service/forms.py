@@ -89,6 +89,17 @@ class CalendarDayForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(label=_("Kind"), choices=CalendarDay.Kind.choices)
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    hours = forms.CharField(
+        label=_("Working hours (make-up days; empty = Monday's)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "09:00-12:00, 13:30-18:00"}),
+    )
+
+    def clean_hours(self):
+        from tenure.service.services import parse_intervals
+
+        return parse_intervals(self.cleaned_data.get("hours", ""))
 
 
 class PolicyForm(forms.ModelForm):
@@ -105,6 +116,7 @@ class PolicyForm(forms.ModelForm):
             "calendar",
             "escalate_to_team",
             "escalate_to_user",
+            "is_active",
         ]
 
 
@@ -121,4 +133,58 @@ class RuleForm(forms.ModelForm):
             "team",
             "assignee",
             "prefer_representative",
+            "is_active",
         ]
+
+
+WEEKDAY_LABELS = [
+    _("Monday"),
+    _("Tuesday"),
+    _("Wednesday"),
+    _("Thursday"),
+    _("Friday"),
+    _("Saturday"),
+    _("Sunday"),
+]
+
+
+class CalendarForm(forms.Form):
+    """A work calendar: its zone and, per weekday, the working intervals ("09:00-12:00, 13:30-18:00";
+    empty = a day off)."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    timezone = forms.CharField(label=_("Time zone"), max_length=64, initial="Asia/Shanghai")
+
+    def __init__(self, *args, calendar=None, **kwargs):
+        initial = kwargs.pop("initial", {}) or {}
+        if calendar is not None:
+            initial = {"name": calendar.name, "timezone": calendar.timezone}
+            for day in range(7):
+                initial[f"day_{day}"] = ", ".join((calendar.weekly_hours or {}).get(str(day), []))
+        super().__init__(*args, initial=initial, **kwargs)
+        for day, label in enumerate(WEEKDAY_LABELS):
+            self.fields[f"day_{day}"] = forms.CharField(
+                label=label,
+                required=False,
+                max_length=200,
+                widget=forms.TextInput(attrs={"placeholder": "09:00-12:00, 13:30-18:00"}),
+            )
+
+    def weekly_hours(self) -> dict:
+        from tenure.service.services import parse_intervals
+
+        week = {}
+        for day in range(7):
+            intervals = parse_intervals(self.cleaned_data.get(f"day_{day}", ""))
+            if intervals:
+                week[str(day)] = intervals
+        return week
+
+
+class DaysImportForm(forms.Form):
+    days = forms.CharField(
+        label=_("Days, one per line: date,kind,name[,hours]"),
+        widget=forms.Textarea(
+            attrs={"rows": 6, "placeholder": "2026-10-01,holiday,国庆节\n2026-10-10,workday,国庆调休"}
+        ),
+    )

@@ -1,9 +1,11 @@
 """Service levels: work calendars to business clocks, policy choice, due times, and pauses."""
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from tenure.lib.clock import WorkingCalendar, add_business_time
 from tenure.service.models import CalendarDay, SlaPolicy, Ticket, WorkCalendar
@@ -25,6 +27,15 @@ def working_calendar(calendar: WorkCalendar) -> WorkingCalendar:
 
 
 def build_clock(calendar: WorkCalendar, days: list[CalendarDay]) -> WorkingCalendar:
+    try:
+        ZoneInfo(str(calendar.timezone or ""))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            {
+                "timezone": _("“%(zone)s” is not a known time zone (e.g. Asia/Shanghai).")
+                % {"zone": calendar.timezone}
+            }
+        ) from None
     try:
         weekly = {int(k): v for k, v in (calendar.weekly_hours or {}).items()}
         return WorkingCalendar.build(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenure.service import views
+from tenure.service import config_views, views
 
 app_name = "service"
 urlpatterns = [
@@ -21,6 +21,10 @@ urlpatterns = [
     path("promises/<int:pk>/decide/", views.promise_decide, name="promise_decide"),
     path("promises/<int:pk>/settle/", views.promise_settle, name="promise_settle"),
     path("settings/", views.service_settings, name="settings"),
+    path("settings/calendars/<int:pk>/", config_views.calendar_edit, name="calendar"),
+    path("settings/policies/<int:pk>/", config_views.policy_edit, name="policy"),
+    path("settings/rules/<int:pk>/", config_views.rule_edit, name="rule"),
+    path("settings/rules/<int:pk>/delete/", config_views.rule_delete, name="rule_delete"),
     path("reports/sla/", views.sla_report, name="sla_report"),
     path("recovery/<int:pk>/done/", views.recovery_done, name="recovery_done"),
 ]

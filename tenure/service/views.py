@@ -545,7 +545,12 @@ def service_settings(request):
                     return redirect("service:settings")
         except ValidationError as exc:
             _errors(request, exc)
-    calendars = WorkCalendar.objects.prefetch_related("days")
+    from tenure.service.forms import WEEKDAY_LABELS
+
+    calendars = list(WorkCalendar.objects.prefetch_related("days"))
+    for cal in calendars:
+        week = cal.weekly_hours or {}
+        cal.week_rows = [(label, week.get(str(day), [])) for day, label in enumerate(WEEKDAY_LABELS)]
     return render(
         request,
         "service/settings.html",

@@ -1,7 +1,7 @@
 """Writes for service configuration: work calendars, holidays, SLA policies, routing rules.
 Administrators and managers only."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -81,3 +81,105 @@ def routing_rule_save(*, actor: User | None, rule: RoutingRule | None = None, **
         setattr(rule, name, value)
     _save_audited(actor, rule, created)
     return rule
+
+
+WEEKDAY_KEYS = [str(d) for d in range(7)]
+DAY_KIND_WORDS = {
+    "holiday": CalendarDay.Kind.HOLIDAY,
+    "假": CalendarDay.Kind.HOLIDAY,
+    "休": CalendarDay.Kind.HOLIDAY,
+    "节假日": CalendarDay.Kind.HOLIDAY,
+    "workday": CalendarDay.Kind.WORKDAY,
+    "班": CalendarDay.Kind.WORKDAY,
+    "补班": CalendarDay.Kind.WORKDAY,
+    "调休上班": CalendarDay.Kind.WORKDAY,
+}
+
+
+def parse_intervals(text: str) -> list[str]:
+    """ "09:00-12:00, 13:30-18:00" (commas, spaces, semicolons or Chinese commas) -> a list."""
+    text = str(text or "").replace("，", ",").replace(";", ",").replace("；", ",")
+    return [p.replace("–", "-").replace(" ", "") for p in text.split(",") if p.strip()]
+
+
+@transaction.atomic
+def calendar_day_remove(*, actor: User | None, day: CalendarDay) -> None:
+    _require_manager(actor)
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.DELETE,
+        instance=day,
+        changes=audit.snapshot(day),
+        summary=str(day)[:200],
+    )
+    calendar_id = day.calendar_id
+    day.delete()
+    WorkCalendar.objects.filter(pk=calendar_id).update(updated_at=timezone.now())
+
+
+@transaction.atomic
+def calendar_days_import(*, actor: User | None, calendar: WorkCalendar, text: str) -> int:
+    """Declare many days at once from lines ``date,kind,name[,hours]`` (e.g. a year of public
+    holidays and make-up working days pasted from the official notice). All or nothing: any bad
+    line raises a ValidationError naming every bad line, and nothing is written."""
+    import csv
+    import datetime as dt
+    import io
+
+    _require_manager(actor)
+    errors: list[str] = []
+    rows: dict = {}
+    for number, row in enumerate(csv.reader(io.StringIO(text or "")), start=1):
+        cells = [c.strip() for c in row]
+        if not any(cells) or cells[0].startswith("#"):
+            continue
+        if number == 1 and cells[0].lower() in ("date", "日期"):
+            continue
+        try:
+            date = dt.date.fromisoformat(cells[0])
+        except ValueError:
+            errors.append(_("line %(n)s: “%(v)s” is not a date (YYYY-MM-DD).") % {"n": number, "v": cells[0]})
+            continue
+        word = (cells[1] if len(cells) > 1 else "").lower()
+        kind = DAY_KIND_WORDS.get(word)
+        if kind is None:
+            errors.append(
+                _("line %(n)s: kind “%(v)s” is neither holiday (假) nor workday (班).")
+                % {"n": number, "v": word}
+            )
+            continue
+        if date in rows:
+            errors.append(_("line %(n)s: %(date)s appears twice.") % {"n": number, "date": date})
+            continue
+        hours = parse_intervals(cells[3]) if len(cells) > 3 else []
+        rows[date] = (kind, (cells[2] if len(cells) > 2 else "")[:100], hours)
+    if not rows and not errors:
+        errors.append(_("No days found: write one day per line as date,kind,name."))
+    if errors:
+        raise ValidationError({"days": errors})
+    existing = {d.date: d for d in calendar.days.all()}
+    days = []
+    for date, (kind, name, hours) in rows.items():
+        day = existing.get(date) or CalendarDay(calendar=calendar, date=date)
+        day.kind, day.name, day.hours = kind, name, hours
+        days.append(day)
+    merged = {**existing, **{d.date: d for d in days}}
+    sla.build_clock(calendar, list(merged.values()))
+    for day in days:
+        created = day.pk is None
+        _save_audited(actor, day, created)
+    WorkCalendar.objects.filter(pk=calendar.pk).update(updated_at=timezone.now())
+    return len(days)
+
+
+@transaction.atomic
+def routing_rule_delete(*, actor: User | None, rule: RoutingRule) -> None:
+    _require_manager(actor)
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.DELETE,
+        instance=rule,
+        changes=audit.snapshot(rule),
+        summary=str(rule)[:200],
+    )
+    rule.delete()

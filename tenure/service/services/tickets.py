@@ -124,6 +124,65 @@ def check_attachment(upload) -> None:
                 % {"name": upload.name, "mb": ATTACHMENT_MAX_BYTES // (1024 * 1024)}
             }
         )
+    if not content_matches(ext, upload):
+        raise ValidationError(
+            {
+                "attachments": _(
+                    "“%(name)s” is not really a %(ext)s file: its content does not match its name."
+                )
+                % {"name": upload.name, "ext": ext}
+            }
+        )
+
+
+# File signatures of the allowed types. Written here rather than taken from a library (filetype,
+# python-magic) because the allow-list is ten types, two of them plain text (which signature
+# libraries do not judge) and two ZIP-based Office formats that need a look inside the archive.
+SIGNATURES = {
+    ".pdf": (b"%PDF-",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".gif": (b"GIF87a", b"GIF89a"),
+}
+OFFICE_PARTS = {".docx": "word/", ".xlsx": "xl/"}
+
+
+def content_matches(ext: str, upload) -> bool:
+    """Whether the file's bytes are what its extension says (so a renamed executable is refused)."""
+    import zipfile
+
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if ext in SIGNATURES:
+        return head.startswith(SIGNATURES[ext])
+    if ext == ".webp":
+        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    if ext in OFFICE_PARTS:
+        if not head.startswith(b"PK\x03\x04"):
+            return False
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                ok = any(name.startswith(OFFICE_PARTS[ext]) for name in archive.namelist())
+        except zipfile.BadZipFile:
+            ok = False
+        upload.seek(0)
+        return ok
+    if ext in (".txt", ".csv"):
+        sample = upload.read(64 * 1024)
+        upload.seek(0)
+        if b"\x00" in sample:
+            return False
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                sample.decode(encoding)
+                return True
+            except UnicodeDecodeError as exc:
+                if exc.start >= len(sample) - 4:  # a character cut at the sample's end
+                    return True
+        return False
+    return False
 
 
 def _attach(ticket, message, uploads, actor) -> None:

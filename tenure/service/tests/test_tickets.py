@@ -169,6 +169,50 @@ def test_attachment_type_and_size_limits(ticket, agent):
     assert not TicketMessage.objects.filter(kind="note").exists()
 
 
+def _xlsx_bytes() -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    out = io.BytesIO()
+    Workbook().save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "name, content, ok",
+    [
+        ("photo.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 20, True),
+        ("photo.png", b"MZ\x90\x00 renamed program", False),
+        ("scan.pdf", b"%PDF-1.7\n...", True),
+        ("scan.pdf", b"<html>phish</html>", False),
+        ("pic.webp", b"RIFF\x10\x00\x00\x00WEBPVP8 ", True),
+        ("notes.txt", "客户说屏幕有划痕".encode("gb18030"), True),
+        ("notes.txt", b"Customer said: scratched", True),
+        ("notes.csv", b"a,b\n\x00\x01\x02", False),
+        ("sheet.xlsx", _xlsx_bytes(), True),
+        ("sheet.docx", _xlsx_bytes(), False),  # a spreadsheet renamed to a document
+        ("sheet.xlsx", b"PK\x03\x04 not really a zip", False),
+    ],
+)
+def test_attachment_content_must_match_its_name(ticket, agent, name, content, ok):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(name, content)
+    if ok:
+        message = ticket_reply(
+            ticket=ticket, actor=agent, body="file", public=False, attachments=[upload], now=MONDAY_9
+        )
+        stored = message.attachments.get()
+        assert stored.file.read() == content  # nothing lost by the sniffing
+    else:
+        with pytest.raises(ValidationError, match="content does not match"):
+            ticket_reply(
+                ticket=ticket, actor=agent, body="file", public=False, attachments=[upload], now=MONDAY_9
+            )
+        assert not TicketMessage.objects.filter(body="file").exists()
+
+
 def test_customer_merge_moves_tickets_and_promises(ticket, customer, agent):
     from datetime import date
 

@@ -259,7 +259,7 @@ def test_attachment_download_is_visibility_checked(client_for, agent, outsider, 
         actor=agent,
         body="photo",
         public=False,
-        attachments=[SimpleUploadedFile("photo.png", b"\x89PNG....", content_type="image/png")],
+        attachments=[SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n....", content_type="image/png")],
         now=MONDAY_9,
     )
     a = ticket.attachments.get()
