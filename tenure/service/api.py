@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from tenure.core.api import StrictSerializerMixin
 from tenure.customers.selectors import get_customer_for_user
 from tenure.service import services
+from tenure.service.forms import PolicyForm, RuleForm
 from tenure.service.models import (
     Article,
     CalendarDay,
@@ -28,31 +29,8 @@ from tenure.service.models import (
 )
 from tenure.service.selectors import get_ticket_for_user, promises_for, tickets_for
 
-POLICY_FIELDS = [
-    "name",
-    "category",
-    "priority",
-    "tier",
-    "first_response_minutes",
-    "resolution_minutes",
-    "warn_percent",
-    "calendar",
-    "escalate_to_team",
-    "escalate_to_user",
-    "is_active",
-]
-RULE_FIELDS = [
-    "name",
-    "position",
-    "is_active",
-    "category",
-    "tier",
-    "language",
-    "keywords",
-    "team",
-    "assignee",
-    "prefer_representative",
-]
+POLICY_FIELDS = PolicyForm.Meta.fields
+RULE_FIELDS = RuleForm.Meta.fields
 
 
 def _call(fn, **kwargs):
@@ -470,6 +448,14 @@ class RoutingRuleIn(StrictSerializerMixin, serializers.ModelSerializer):
         fields = RULE_FIELDS
 
 
+def _config_schema(input_class, output_class):
+    return extend_schema_view(
+        create=extend_schema(request=input_class, responses={201: output_class}),
+        update=extend_schema(request=input_class, responses=output_class),
+        partial_update=extend_schema(request=input_class, responses=output_class),
+    )
+
+
 class _ConfigViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -502,11 +488,7 @@ class _ConfigViewSet(
         return self._save(request, self.get_object(), partial=kwargs.get("partial", False))
 
 
-@extend_schema_view(
-    create=extend_schema(request=WorkCalendarIn, responses={201: WorkCalendarOut}),
-    update=extend_schema(request=WorkCalendarIn, responses=WorkCalendarOut),
-    partial_update=extend_schema(request=WorkCalendarIn, responses=WorkCalendarOut),
-)
+@_config_schema(WorkCalendarIn, WorkCalendarOut)
 class WorkCalendarViewSet(_ConfigViewSet):
     queryset = WorkCalendar.objects.prefetch_related("days").order_by("id")
     input_class, output_class = WorkCalendarIn, WorkCalendarOut
@@ -561,11 +543,7 @@ class WorkCalendarViewSet(_ConfigViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema_view(
-    create=extend_schema(request=SlaPolicyIn, responses={201: SlaPolicyOut}),
-    update=extend_schema(request=SlaPolicyIn, responses=SlaPolicyOut),
-    partial_update=extend_schema(request=SlaPolicyIn, responses=SlaPolicyOut),
-)
+@_config_schema(SlaPolicyIn, SlaPolicyOut)
 class SlaPolicyViewSet(_ConfigViewSet):
     """SLA policies. Switch one off with `is_active: false` (tickets keep the due times they have)."""
 
@@ -578,11 +556,7 @@ class SlaPolicyViewSet(_ConfigViewSet):
         return services.sla_policy_save(**kwargs)
 
 
-@extend_schema_view(
-    create=extend_schema(request=RoutingRuleIn, responses={201: RoutingRuleOut}),
-    update=extend_schema(request=RoutingRuleIn, responses=RoutingRuleOut),
-    partial_update=extend_schema(request=RoutingRuleIn, responses=RoutingRuleOut),
-)
+@_config_schema(RoutingRuleIn, RoutingRuleOut)
 class RoutingRuleViewSet(mixins.DestroyModelMixin, _ConfigViewSet):
     queryset = RoutingRule.objects.order_by("position", "id")
     input_class, output_class = RoutingRuleIn, RoutingRuleOut

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tenure.service import services
@@ -88,46 +89,34 @@ def calendar_edit(request, pk):
     )
 
 
-def _edit(request, instance, form_class, save, template_title):
+CONFIG_OBJECTS = {
+    "policy": (SlaPolicy, PolicyForm, services.sla_policy_save, gettext_lazy("SLA policy")),
+    "rule": (RoutingRule, RuleForm, services.routing_rule_save, gettext_lazy("Routing rule")),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def config_edit(request, pk, what):
+    """Edit an SLA policy or a routing rule (``what`` from the URL pattern)."""
+    _require_manager(request.user)
+    model, form_class, save, title = CONFIG_OBJECTS[what]
+    instance = get_object_or_404(model, pk=pk)
+
     form = form_class(instance=instance)
     if request.method == "POST":
         form = form_class(request.POST, instance=instance)
         if form.is_valid():
             fields = {name: form.cleaned_data[name] for name in form_class.Meta.fields}
             try:
-                save(actor=request.user, **fields)
+                # The form wrote the posted values onto ``instance``: the service saves a fresh row.
+                save(actor=request.user, **{what: model.objects.get(pk=pk)}, **fields)
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("service:settings")
-    return render(
-        request, "service/config_edit.html", {"form": form, "title": template_title, "object": instance}
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def policy_edit(request, pk):
-    _require_manager(request.user)
-    policy = get_object_or_404(SlaPolicy, pk=pk)
-
-    def save(**fields):
-        return services.sla_policy_save(policy=SlaPolicy.objects.get(pk=policy.pk), **fields)
-
-    return _edit(request, policy, PolicyForm, save, _("SLA policy"))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def rule_edit(request, pk):
-    _require_manager(request.user)
-    rule = get_object_or_404(RoutingRule, pk=pk)
-
-    def save(**fields):
-        return services.routing_rule_save(rule=RoutingRule.objects.get(pk=rule.pk), **fields)
-
-    return _edit(request, rule, RuleForm, save, _("Routing rule"))
+    return render(request, "service/config_edit.html", {"form": form, "title": title, "object": instance})
 
 
 @login_required

@@ -17,6 +17,17 @@ def _require_manager(actor: User | None) -> None:
         raise PermissionDenied(_("Only managers and administrators can change service settings."))
 
 
+def _delete_audited(actor, instance) -> None:
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.DELETE,
+        instance=instance,
+        changes=audit.snapshot(instance),
+        summary=str(instance)[:200],
+    )
+    instance.delete()
+
+
 def _save_audited(actor, instance, created: bool) -> None:
     instance.full_clean()
     instance.save()
@@ -105,15 +116,8 @@ def parse_intervals(text: str) -> list[str]:
 @transaction.atomic
 def calendar_day_remove(*, actor: User | None, day: CalendarDay) -> None:
     _require_manager(actor)
-    audit.record(
-        actor=actor,
-        action=AuditEntry.Action.DELETE,
-        instance=day,
-        changes=audit.snapshot(day),
-        summary=str(day)[:200],
-    )
     calendar_id = day.calendar_id
-    day.delete()
+    _delete_audited(actor, day)
     WorkCalendar.objects.filter(pk=calendar_id).update(updated_at=timezone.now())
 
 
@@ -175,11 +179,4 @@ def calendar_days_import(*, actor: User | None, calendar: WorkCalendar, text: st
 @transaction.atomic
 def routing_rule_delete(*, actor: User | None, rule: RoutingRule) -> None:
     _require_manager(actor)
-    audit.record(
-        actor=actor,
-        action=AuditEntry.Action.DELETE,
-        instance=rule,
-        changes=audit.snapshot(rule),
-        summary=str(rule)[:200],
-    )
-    rule.delete()
+    _delete_audited(actor, rule)

@@ -2,6 +2,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from rest_framework.test import APIClient
 
 from tenure.service.models import Priority, WorkCalendar
 from tenure.service.services import calendar_save, sla_policy_save
@@ -64,3 +65,13 @@ def _media(settings, tmp_path):
 def _fast_passwords(settings):
     # The personas get passwords; hashing them properly costs ~0.2 s a test on a shared machine.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def api():
+    def _make(user):
+        c = APIClient()
+        c.force_authenticate(user)
+        return c
+
+    return _make

@@ -1,18 +1,5 @@
-import pytest
-from rest_framework.test import APIClient
-
 from tenure.service.models import Promise, Ticket, TicketMessage
 from tenure.service.services import article_create
-
-
-@pytest.fixture
-def api():
-    def _make(user):
-        c = APIClient()
-        c.force_authenticate(user)
-        return c
-
-    return _make
 
 
 def test_ticket_create_shows_sla_due_times_and_tracking_url(api, agent, customer, policy):

@@ -1,20 +1,9 @@
 """Work calendars, SLA policies and routing rules through the API: staff read, managers write."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from tenure.accounts.models import Team
 from tenure.service.models import RoutingRule, SlaPolicy, WorkCalendar
-
-
-@pytest.fixture
-def api():
-    def _make(user):
-        c = APIClient()
-        c.force_authenticate(user)
-        return c
-
-    return _make
 
 
 def test_agents_read_but_cannot_write(api, agent, calendar, policy):
