@@ -46,9 +46,9 @@ GENERATE_SQL = [
     # Customers, 500 products; each customer starts in 2024 and stays an exponential lifetime (mean
     # 200 days) during which their 1-n orders fall; 1-4 lines per order, a few returns.
     """INSERT INTO customers_customer (uid, kind, name, alt_name, mobile, phone, email, gender, language,
-        industry, source, lifecycle_stage, wants_manager, attributes, notes, allowed_channels,
+        industry, source, lifecycle_stage, tier, wants_manager, attributes, notes, allowed_channels,
         preferred_channel, do_not_contact, service_style, consent_method, created_at, updated_at)
-       SELECT gen_random_uuid(), 'person', 'Bench ' || g, '', '', '', '', '', '', '', '', 'new', false,
+       SELECT gen_random_uuid(), 'person', 'Bench ' || g, '', '', '', '', '', '', '', '', 'new', '', false,
         '{}', '', '[]', '', false, '', '', now(), now() FROM generate_series(1, %(n)s) g""",
     """INSERT INTO commerce_product (sku, name, category, price, cost, currency, active, created_at, updated_at)
        SELECT 'VB-' || lpad(g::text, 4, '0'), 'Bench product ' || g, '', 10 + g %% 90, 6 + g %% 50, 'CNY',
