@@ -7,7 +7,13 @@ import pytest
 from rest_framework.test import APIClient
 
 from tenure.value.models import AssociationRule, ClvFit
-from tenure.value.tests.test_views import bought_tea, team_shop, teams  # noqa: F401  (fixtures)
+from tenure.value.tests import test_views
+
+
+# The shop with teams and the tea rules of test_views.py.
+teams = test_views.teams
+team_shop = test_views.team_shop
+bought_tea = test_views.bought_tea
 
 
 @pytest.fixture
@@ -124,7 +130,7 @@ def test_recompute_is_queued_for_admins_only(api, agent, analyst, admin_user):
     assert api(admin_user).get("/api/v1/value/recompute/").status_code == 405
 
 
-def test_recommendations_with_rules_and_outsider_404(bought_tea, api, agent, outsider):  # noqa: F811
+def test_recommendations_with_rules_and_outsider_404(bought_tea, api, agent, outsider):
     c = api(agent)
     body = c.get("/api/v1/recommendations/", {"customer": bought_tea.pk}).json()
     assert [r["product"]["name"] for r in body] == ["Teapot", "Kettle"]
