@@ -9,7 +9,6 @@ from rest_framework.test import APIClient
 from tenure.value.models import AssociationRule, ClvFit
 from tenure.value.tests import test_views
 
-
 # The shop with teams and the tea rules of test_views.py.
 teams = test_views.teams
 team_shop = test_views.team_shop
