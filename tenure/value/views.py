@@ -171,6 +171,7 @@ def value_dashboard(request):
                 for m, cell in enumerate(c["months"])
                 if m > 0
             ],
+            "max": _colour_top([cell["pct"] for c in cohorts["cohorts"] for cell in c["months"][1:]]),
         },
         "month1_pct": _month1(cohorts),
         "clv": clv,
@@ -193,6 +194,14 @@ def _stage_changes(user, labels: dict) -> list[dict]:
         }
         for ch in dashboard.recent_stage_changes(user)
     ]
+
+
+def _colour_top(values: list[float]) -> float:
+    """Top of the colour scale: the 95th percentile, so one tiny cohort at 100% does not wash out the rest."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[int(0.95 * (len(ordered) - 1))]
 
 
 def _month1(cohorts: dict) -> float | None:

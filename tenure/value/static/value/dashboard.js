@@ -6,6 +6,7 @@
   var lang = document.documentElement.lang || "en";
   var numberFormat = new Intl.NumberFormat(lang === "zh-hans" ? "zh-Hans-CN" : lang, { maximumFractionDigits: 0 });
   var pctFormat = new Intl.NumberFormat(lang === "zh-hans" ? "zh-Hans-CN" : lang, { style: "percent", maximumFractionDigits: 0 });
+  var HEAT = ["#f3f7fb", "#9cc3e6", "#2b6cb0", "#0b3a6e"];
   function num(v) { return v === null || v === undefined ? "—" : numberFormat.format(v); }
   function pct(v) { return pctFormat.format(v); }
 
@@ -51,7 +52,8 @@
         grid: { left: 64, right: 24, top: 16, bottom: 72 },
         xAxis: { type: "category", data: d.scores, name: d.x_name, nameLocation: "middle", nameGap: 28 },
         yAxis: { type: "category", data: d.scores, name: d.y_name, nameLocation: "middle", nameGap: 36 },
-        visualMap: { min: 0, max: Math.max(d.max, 1), calculable: true, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120 },
+        visualMap: { min: 0, max: Math.max(d.max, 1), calculable: true, orient: "horizontal", left: "center", bottom: 0,
+                     itemHeight: 120, dimension: 2, inRange: { color: HEAT } },
         series: [{ type: "heatmap", data: d.cells, label: { show: true, formatter: function (p) { return num(p.value[2]); } } }]
       };
     },
@@ -73,7 +75,8 @@
         grid: { left: 72, right: 24, top: 16, bottom: 72 },
         xAxis: { type: "category", data: d.offsets, name: d.x_name, nameLocation: "middle", nameGap: 28 },
         yAxis: { type: "category", data: d.cohorts, inverse: true },
-        visualMap: { min: 0, max: 50, calculable: true, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120 },
+        visualMap: { min: 0, max: Math.max(d.max, 1), calculable: true, orient: "horizontal", left: "center", bottom: 0,
+                     itemHeight: 120, dimension: 2, inRange: { color: HEAT } },
         series: [{ type: "heatmap", data: d.cells, label: { show: d.offsets.length <= 13, fontSize: 10,
                    formatter: function (p) { return Math.round(p.value[2]); } } }]
       };
