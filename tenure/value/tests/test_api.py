@@ -4,6 +4,8 @@ the visibility door, outsider 404s, and bad input as JSON 400s."""
 from unittest import mock
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from tenure.value.models import AssociationRule, ClvFit
@@ -146,3 +148,27 @@ def test_recommendations_with_rules_and_outsider_404(bought_tea, api, agent, out
 
 def test_anonymous_is_refused(client, db):
     assert client.get("/api/v1/value/pareto/").status_code in (401, 403)
+
+
+VALUE_ENDPOINTS = [
+    "/api/v1/metrics/",
+    "/api/v1/value/pareto/",
+    "/api/v1/value/abc/",
+    "/api/v1/value/rfm/",
+    "/api/v1/value/cohorts/",
+    "/api/v1/value/clv-fit/",
+    "/api/v1/recommendations/",
+]
+JUNK = ["", "0", "-1", "1e999", "2024-02-30", "9999-99-99", "\x00", "🙂", "' OR 1=1 --", "custom", "12m"]
+PARAMS = ["period", "since", "until", "months", "customer", "limit", "ordering", "cursor", "page_size"]
+PARAMS += ["abc_class", "rfm_segment", "lifecycle_stage", "min_revenue", "max_revenue"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    path=st.sampled_from(VALUE_ENDPOINTS),
+    params=st.dictionaries(st.sampled_from(PARAMS), st.one_of(st.sampled_from(JUNK), st.text(max_size=12))),
+)
+def test_junk_query_parameters_never_500(api, agent, path, params):
+    response = api(agent).get(path, params)
+    assert response.status_code in (200, 400, 404), (path, params, response.content[:300])

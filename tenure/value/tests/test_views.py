@@ -240,3 +240,29 @@ def test_recommendations_take_at_most_two_queries(bought_tea, django_assert_max_
 
 def test_another_teams_customer_page_is_a_404(bought_tea, client_for, outsider):
     assert client_for(outsider).get(reverse("customers:detail", args=[bought_tea.pk])).status_code == 404
+
+
+def test_dashboard_queries_do_not_grow_with_customers(db, teams, client_for, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    team_a, _ = teams
+    c = client_for(agent)
+
+    def queries_for_dashboard() -> int:
+        metrics_recompute(as_of=AS_OF, with_clv=False)
+        c.get(URL)
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(URL).status_code == 200
+        return len(ctx)
+
+    def add(n, start):
+        for i in range(start, start + n):
+            customer = CustomerFactory(team=team_a, name=f"N{i}")
+            OrderFactory(customer=customer, ordered_at=datetime(2025, 1 + i % 6, 1, 4, tzinfo=UTC))
+            OrderFactory(customer=customer, ordered_at=datetime(2025, 6, 2, 4, tzinfo=UTC))
+
+    add(3, 0)
+    few = queries_for_dashboard()
+    add(30, 3)
+    assert queries_for_dashboard() == few
