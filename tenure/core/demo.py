@@ -108,6 +108,24 @@ PRODUCTS = [
     ),
 ]
 
+# "Bought together" (for the cross-sell rules, R2.7): when an order holds the first product, the
+# second is added with probability COMPANION_RATE (drawn from a separate random stream, so the rest
+# of the data is the same with or without companions).
+COMPANIONS = [
+    ("BABY-001", "FOOD-001"),  # diapers and beer
+    ("BABY-003", "BABY-001"),
+    ("TEA-001", "TEA-004"),
+    ("TEA-003", "TEA-004"),
+    ("FOOD-004", "TEA-001"),
+    ("WINE-002", "FOOD-003"),
+    ("HOME-006", "SVC-002"),
+    ("HOME-003", "SVC-001"),
+    ("DIG-004", "SVC-001"),
+    ("DIG-002", "DIG-001"),
+    ("OFF-003", "OFF-001"),
+]
+COMPANION_RATE = 0.5
+
 # Common Chinese surnames with rough relative frequencies.
 SURNAMES = [
     ("王", 72),
@@ -346,12 +364,15 @@ class Context:
     first_customer_id: int = 1
     first_order_id: int = 1
     prefix: str = "D"
+    companions: dict[int, int] = field(default_factory=dict)  # product id -> companion product id
 
 
 class DemoGenerator:
     def __init__(self, ctx: Context, *, seed: int = 42, anchor: date | None = None, lines_per_customer=5.0):
         self.ctx = ctx
         self.rng = random.Random(seed)
+        self.companion_rng = random.Random(seed + 7919)
+        self.prices = {pid: (price, cost) for pid, price, cost in ctx.products}
         self.anchor = anchor or (datetime.now(LOCAL).date() - timedelta(days=1))
         self.start = self.anchor - timedelta(days=365 * YEARS)
         self.now = datetime.combine(self.anchor, datetime.min.time(), tzinfo=LOCAL).astimezone(UTC)
@@ -499,6 +520,26 @@ class DemoGenerator:
                         "unit_price": price,
                         "unit_cost": cost,
                         "amount": amount,
+                    }  # fmt: skip
+                )
+            in_order = {p[0] for p in picked}
+            for pid in [p[0] for p in picked]:
+                extra = self.ctx.companions.get(pid)
+                if extra is None or extra in in_order or self.companion_rng.random() >= COMPANION_RATE:
+                    continue
+                in_order.add(extra)
+                price, cost = self.prices[extra]
+                total += price
+                cost_total += cost
+                nlines += 1
+                batch.lines.append(
+                    {
+                        "order_id": oid,
+                        "product_id": extra,
+                        "quantity": Decimal(1),
+                        "unit_price": price,
+                        "unit_cost": cost,
+                        "amount": price,
                     }  # fmt: skip
                 )
             batch.orders.append(
@@ -811,7 +852,11 @@ def prepare(*, staff_password: str | None = None) -> Context:
     first_customer = (Customer.objects.aggregate(m=models.Max("id"))["m"] or 0) + 1
     first_order = (Order.objects.aggregate(m=models.Max("id"))["m"] or 0) + 1
     prefix = "D" if first_customer == 1 else f"D{first_customer}-"
-    return Context(teams, staff, products, tags, first_customer, first_order, prefix)
+    ids = dict(
+        Product.objects.filter(sku__in=[s for pair in COMPANIONS for s in pair]).values_list("sku", "pk")
+    )
+    companions = {ids[a]: ids[b] for a, b in COMPANIONS if a in ids and b in ids}
+    return Context(teams, staff, products, tags, first_customer, first_order, prefix, companions)
 
 
 def load(
@@ -859,6 +904,32 @@ def load(
     counts["seed"] = seed
     counts["staff"] = [u for u, *_ in STAFF]
     return counts
+
+
+def compute_value() -> dict:
+    """Run the value engine once over the demo data (metrics, RFM, ABC, lifetime value, stages, then
+    the "bought together" rules), so the dashboard and the cross-sell panel have something to show."""
+    from tenure.value.basket import basket_analysis
+    from tenure.value.conf import value_settings
+    from tenure.value.services import association_rules_store, metrics_recompute, metrics_vacuum
+
+    started = time.perf_counter()
+    run = metrics_recompute()
+    metrics_vacuum()
+    conf = value_settings()["basket"]
+    result = basket_analysis(
+        min_support=float(conf["min_support"]),
+        min_confidence=float(conf["min_confidence"]),
+        max_len=int(conf["max_len"]),
+        max_pairs_for_triples=int(conf["max_pairs_for_triples"]),
+    )
+    rules = association_rules_store(result=result)
+    return {
+        "customers": run.customers,
+        "clv": "clv_fit" in run.detail,
+        "rules": rules,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
 
 
 def _reset_sequences(model_list) -> None:

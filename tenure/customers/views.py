@@ -41,6 +41,7 @@ from tenure.customers.selectors import (
     value_summary,
 )
 from tenure.customers.selectors import customer_list as customer_list_query
+from tenure.value.selectors import recommendations_for
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
@@ -307,6 +308,7 @@ def customer_detail(request, pk: int):
         ],
         "tab": "overview",
         **_timeline_context(customer, request.GET.get("before")),
+        "recommendations": recommendations_for(customer),
     }
     return render(request, "customers/detail.html", context)
 

@@ -24,6 +24,11 @@ class Command(BaseCommand):
             "--lines-per-customer", type=float, default=5.0, help="Mean order lines per customer (default 5)."
         )
         parser.add_argument("--batch-size", type=int, default=2000)
+        parser.add_argument(
+            "--no-value",
+            action="store_true",
+            help="Do not run the value engine (metrics, lifetime value, basket rules) after loading.",
+        )
 
     def handle(self, *args, customers, seed, force, staff_password, **opts):
         from tenure.core import demo
@@ -61,4 +66,12 @@ class Command(BaseCommand):
             else "unusable passwords (set one with `tenure changepassword`)"
         )
         self.stdout.write(f"Demo staff ({who}): {', '.join(counts['staff'])}.")
+        if not opts.get("no_value"):
+            value = demo.compute_value()
+            self.stdout.write(
+                "Customer value computed in {seconds} s: metrics for {customers} customers, "
+                "{rules} bought-together rules{fitted}.".format(
+                    **value, fitted=", lifetime value fitted" if value["clv"] else ""
+                )
+            )
         self.stdout.write("Try searching for 张伟 (zhangwei, zw, 13800138000).")
