@@ -1,8 +1,6 @@
 """/api/v1/metrics/, /api/v1/value/… and /api/v1/recommendations/: the dashboard's numbers through
 the visibility door, outsider 404s, and bad input as JSON 400s."""
 
-from unittest import mock
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -119,15 +117,29 @@ def test_clv_fit_none_then_latest(api, agent, db):
     assert body["fit"]["id"] == latest.pk and body["fit"]["r"] == 0.3 and body["message"] == ""
 
 
-def test_recompute_is_queued_for_admins_only(api, agent, analyst, admin_user):
-    with mock.patch("tenure.value.tasks.nightly.delay") as delay:
-        delay.return_value = mock.Mock(id="task-1")
-        assert api(agent).post("/api/v1/value/recompute/").status_code == 403
-        assert api(analyst).post("/api/v1/value/recompute/").status_code == 403
-        assert delay.call_count == 0
-        response = api(admin_user).post("/api/v1/value/recompute/")
-    assert response.status_code == 202 and response.json()["task_id"] == "task-1"
-    assert delay.call_count == 1
+@pytest.fixture
+def eager_tasks():
+    from tenure.celery_app import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
+def test_recompute_is_queued_for_admins_only_and_runs(api, agent, analyst, admin_user, customer, eager_tasks):
+    from tenure.core.models import JobRun
+    from tenure.value.models import CustomerMetrics, MetricsRun
+
+    assert api(agent).post("/api/v1/value/recompute/").status_code == 403
+    assert api(analyst).post("/api/v1/value/recompute/").status_code == 403
+    assert not MetricsRun.objects.exists()
+    response = api(admin_user).post("/api/v1/value/recompute/")
+    assert response.status_code == 202 and response.json()["task_id"]
+    # The worker (here: run in process) recomputed the metrics of every customer.
+    assert MetricsRun.objects.get().status == MetricsRun.Status.OK
+    assert CustomerMetrics.objects.filter(customer=customer).exists()
+    assert JobRun.objects.get(name="value.nightly").status == JobRun.Status.OK
     assert api(admin_user).get("/api/v1/value/recompute/").status_code == 405
 
 
