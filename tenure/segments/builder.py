@@ -18,7 +18,7 @@ def _first_op(key: str) -> str:
 
 
 def new_rule() -> dict:
-    return {"field": DEFAULT_FIELD, "op": _first_op(DEFAULT_FIELD), "value": ""}
+    return {"field": DEFAULT_FIELD, "op": "eq", "value": "lead"}
 
 
 def tree_from_post(data) -> dict:
