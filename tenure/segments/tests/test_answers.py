@@ -20,7 +20,9 @@ TZ = timezone.get_current_timezone()
 
 
 def order(customer, when, total):
-    return Order.objects.create(number=f"N{Order.objects.count() + 1}", customer=customer, ordered_at=when, total=total)
+    return Order.objects.create(
+        number=f"N{Order.objects.count() + 1}", customer=customer, ordered_at=when, total=total
+    )
 
 
 @pytest.fixture
@@ -44,7 +46,9 @@ def test_big_customers_who_complained_more_than_once(agent, outsider, team_a):
     assert list(answer.queryset(outsider, answer.clean_params({}), NOW)) == []
 
 
-def test_last_years_top_customers_and_whether_they_bought_again(agent, outsider, team_a, django_assert_num_queries):
+def test_last_years_top_customers_and_whether_they_bought_again(
+    agent, outsider, team_a, django_assert_num_queries
+):
     now = datetime(2026, 6, 1, 12, tzinfo=TZ)
     a = Customer.objects.create(name="A", team=team_a)
     b = Customer.objects.create(name="B", team=team_a)
@@ -108,4 +112,7 @@ def test_answer_pages_and_unknown_answer(client_for, agent, outsider):
     for slug in ANSWERS:
         assert client_for(agent).get(reverse("segments:answer", args=[slug])).status_code == 200
     assert client_for(agent).get(reverse("segments:answer", args=["nope"])).status_code == 404
-    assert client_for(agent).get(reverse("segments:answer_call_list", args=["not-heard-from"])).status_code == 405
+    assert (
+        client_for(agent).get(reverse("segments:answer_call_list", args=["not-heard-from"])).status_code
+        == 405
+    )

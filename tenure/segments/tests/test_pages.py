@@ -23,7 +23,10 @@ def data(agent, outsider):
     from tenure.accounts.models import Team
 
     team_a, team_b = Team.objects.get(name="Team A"), Team.objects.get(name="Team B")
-    mine = [Customer.objects.create(name=f"A{i}", team=team_a, owner=agent, mobile="13800000000") for i in range(3)]
+    mine = [
+        Customer.objects.create(name=f"A{i}", team=team_a, owner=agent, mobile="13800000000")
+        for i in range(3)
+    ]
     theirs = Customer.objects.create(name="B0", team=team_b, owner=outsider)
     for c in [*mine, theirs]:
         CustomerMetrics.objects.create(customer=c, revenue_12m=Decimal("5000"))
@@ -47,7 +50,9 @@ def test_create_is_audited_and_invalid_rules_save_nothing(agent):
     assert not Segment.objects.filter(name="Bad").exists()
 
 
-def test_list_counts_only_visible_members_in_one_query(client_for, agent, outsider, data, segment, django_assert_num_queries):
+def test_list_counts_only_visible_members_in_one_query(
+    client_for, agent, outsider, data, segment, django_assert_num_queries
+):
     segment_create(actor=agent, name="Everyone", rules={"op": "and", "rules": []})
     client = client_for(agent)
     client.get(reverse("segments:list"))  # warm the session and org settings
@@ -58,11 +63,15 @@ def test_list_counts_only_visible_members_in_one_query(client_for, agent, outsid
     assert 'href="/segments/answers/not-heard-from/"' in html
     segments = {s.name: s.member_count for s in response.context["segments"]}
     assert segments == {"Big": 3, "Everyone": 3}
-    outsider_counts = {s.name: s.member_count for s in client_for(outsider).get(reverse("segments:list")).context["segments"]}
+    outsider_counts = {
+        s.name: s.member_count for s in client_for(outsider).get(reverse("segments:list")).context["segments"]
+    }
     assert outsider_counts == {"Big": 1, "Everyone": 1}
 
 
-def test_detail_lists_members_with_constant_queries(client_for, agent, data, segment, django_assert_max_num_queries):
+def test_detail_lists_members_with_constant_queries(
+    client_for, agent, data, segment, django_assert_max_num_queries
+):
     client = client_for(agent)
     url = reverse("segments:detail", args=[segment.pk])
     client.get(url)
@@ -135,7 +144,13 @@ def test_builder_saves_rules_from_the_form(client_for, agent, data):
 
 
 def test_builder_rejects_bad_rules_with_the_rule_number(client_for, agent):
-    post = {"name": "Bad", "node": ["0"], "r-0-field": "metrics.revenue_12m", "r-0-op": "gt", "r-0-value": "abc"}
+    post = {
+        "name": "Bad",
+        "node": ["0"],
+        "r-0-field": "metrics.revenue_12m",
+        "r-0-op": "gt",
+        "r-0-value": "abc",
+    }
     response = client_for(agent).post(reverse("segments:new"), post)
     assert response.status_code == 400
     assert "rule 1: &#x27;abc&#x27; is not a number" in response.content.decode()
@@ -165,7 +180,11 @@ def test_analyst_may_not_build(client_for, analyst):
 def test_api_crud_count_members_and_fields(agent, outsider, data):
     api = APIClient()
     api.force_authenticate(agent)
-    bad = api.post("/api/v1/segments/", {"name": "X", "rules": {"op": "and", "rules": [{"field": "nope", "op": "eq", "value": 1}]}}, format="json")
+    bad = api.post(
+        "/api/v1/segments/",
+        {"name": "X", "rules": {"op": "and", "rules": [{"field": "nope", "op": "eq", "value": 1}]}},
+        format="json",
+    )
     assert bad.status_code == 400
     assert "rule 1: field 'nope' is unknown" in bad.json()["errors"]["rules"]
     created = api.post("/api/v1/segments/", {"name": "Big", "rules": BIG}, format="json")
@@ -176,12 +195,17 @@ def test_api_crud_count_members_and_fields(agent, outsider, data):
     assert [m["name"] for m in members["results"]] == ["A0", "A1"]
     assert members["next"]
     fields = {f["key"]: f for f in api.get("/api/v1/segments/fields/").json()}
-    assert fields["metrics.revenue_12m"]["type"] == "money" and "gte" in fields["metrics.revenue_12m"]["operators"]
+    assert (
+        fields["metrics.revenue_12m"]["type"] == "money"
+        and "gte" in fields["metrics.revenue_12m"]["operators"]
+    )
     other = APIClient()
     other.force_authenticate(outsider)
     assert other.get(f"/api/v1/segments/{pk}/count/").json()["count"] == 1
     assert other.patch(f"/api/v1/segments/{pk}/", {"name": "Mine"}, format="json").status_code == 403
-    assert api.patch(f"/api/v1/segments/{pk}/", {"description": "d"}, format="json").json()["description"] == "d"
+    assert (
+        api.patch(f"/api/v1/segments/{pk}/", {"description": "d"}, format="json").json()["description"] == "d"
+    )
     assert api.delete(f"/api/v1/segments/{pk}/").status_code == 204
 
 

@@ -39,7 +39,9 @@ def people(db, agent):
         consent_given_at=NOW - timedelta(days=3),
         birthday=NOW.date().replace(month=3, day=1),
     )
-    b = Customer.objects.create(name="Bob", lifecycle_stage="at_risk", do_not_contact=True, allowed_channels=["email"])
+    b = Customer.objects.create(
+        name="Bob", lifecycle_stage="at_risk", do_not_contact=True, allowed_channels=["email"]
+    )
     c = Customer.objects.create(name="Carol", lifecycle_stage="dormant", industry="retail")
     a.tags.add(vip)
     CustomerMetrics.objects.create(
@@ -79,7 +81,14 @@ def people(db, agent):
         (("metrics.last_purchase_at", "not_empty", ""), {"Alice", "Bob"}),
         (("metrics.last_purchase_at", "before", (NOW - timedelta(days=100)).date().isoformat()), {"Bob"}),
         (("metrics.last_purchase_at", "after", (NOW - timedelta(days=100)).date().isoformat()), {"Alice"}),
-        (("metrics.last_purchase_at", "on", timezone.localtime(NOW - timedelta(days=10)).date().isoformat()), {"Alice"}),
+        (
+            (
+                "metrics.last_purchase_at",
+                "on",
+                timezone.localtime(NOW - timedelta(days=10)).date().isoformat(),
+            ),
+            {"Alice"},
+        ),
         (("lifecycle_stage", "eq", "active"), {"Alice"}),
         (("lifecycle_stage", "ne", "active"), {"Bob", "Carol"}),
         (("lifecycle_stage", "in", "active, dormant"), {"Alice", "Carol"}),
@@ -147,12 +156,26 @@ def test_tag_rules_do_not_duplicate_members(people):
     ("rules", "message"),
     [
         (
-            {"op": "and", "rules": [{"field": "name", "op": "eq", "value": "x"}, {"op": "or", "rules": [
-                {"field": "name", "op": "eq", "value": "y"}, {"field": "metrics.revenu", "op": "gt", "value": "1"}]}]},
+            {
+                "op": "and",
+                "rules": [
+                    {"field": "name", "op": "eq", "value": "x"},
+                    {
+                        "op": "or",
+                        "rules": [
+                            {"field": "name", "op": "eq", "value": "y"},
+                            {"field": "metrics.revenu", "op": "gt", "value": "1"},
+                        ],
+                    },
+                ],
+            },
             "rule 2.2: field 'metrics.revenu' is unknown",
         ),  # fmt: skip
         (one("metrics.revenue", "gt", "abc"), "rule 1: 'abc' is not a number"),
-        (one("metrics.last_purchase_at", "before", "2024-13-01"), "rule 1: '2024-13-01' is not a date (YYYY-MM-DD)"),
+        (
+            one("metrics.last_purchase_at", "before", "2024-13-01"),
+            "rule 1: '2024-13-01' is not a date (YYYY-MM-DD)",
+        ),
         (one("metrics.last_purchase_at", "within_days", "-3"), "rule 1: '-3' is not a number of days"),
         (one("name", "gt", "x"), "rule 1: 'gt' is not an operator of name"),
         (one("lifecycle_stage", "eq", "zombie"), "rule 1: 'zombie' is not a choice of lifecycle_stage"),
@@ -256,7 +279,12 @@ FIELD_VALUES = {
     "metrics.last_purchase_at": st.sampled_from(["30", "365", "1000"]),
 }
 VALUE_OPS = {
-    "attributes": {"eq": ["city=bj", "city=sh"], "ne": ["city=bj"], "has_key": ["city"], "lacks_key": ["city"]},
+    "attributes": {
+        "eq": ["city=bj", "city=sh"],
+        "ne": ["city=bj"],
+        "has_key": ["city"],
+        "lacks_key": ["city"],
+    },
 }
 
 
@@ -279,7 +307,9 @@ def leaf(draw):
 
 
 ops = st.sampled_from(["and", "or"])
-groups = st.builds(lambda op, rules: {"op": op, "rules": rules}, ops, st.lists(leaf(), min_size=1, max_size=3))
+groups = st.builds(
+    lambda op, rules: {"op": op, "rules": rules}, ops, st.lists(leaf(), min_size=1, max_size=3)
+)
 trees = st.builds(
     lambda op, rules: {"op": op, "rules": rules}, ops, st.lists(leaf() | groups, min_size=0, max_size=4)
 )
@@ -313,7 +343,7 @@ def test_count_equals_members_equals_brute_force(db, rows, tree):
     Tag.objects.all().delete()
     tags = {name: Tag.objects.create(name=name) for name in TAGS}
     expected = set()
-    for i, row in enumerate(rows):
+    for row in rows:
         c = Customer.objects.create(
             name=row["name"],
             lifecycle_stage=row["lifecycle_stage"],
@@ -326,7 +356,9 @@ def test_count_equals_members_equals_brute_force(db, rows, tree):
         c.tags.set([tags[t] for t in row["tags"]])
         m = row["metrics"]
         flat = {**row, "tags": set(row["tags"]), "consent_given": NOW if row["consent_given"] else None}
-        flat.update({"metrics.revenue_12m": None, "metrics.abc_class": None, "metrics.last_purchase_at": None})
+        flat.update(
+            {"metrics.revenue_12m": None, "metrics.abc_class": None, "metrics.last_purchase_at": None}
+        )
         if m is not None:
             last = NOW - timedelta(days=m["last_purchase_days"]) if m["last_purchase_days"] else None
             CustomerMetrics.objects.create(
