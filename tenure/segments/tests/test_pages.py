@@ -223,3 +223,32 @@ def test_cli_count_and_export(agent, outsider, data, segment, tmp_path):
     out = io.StringIO()
     call_command("segment", "list", stdout=out)
     assert json.loads(out.getvalue().splitlines()[0])["name"] == "Big"
+
+
+def test_list_counts_agree_with_each_segment_count_when_metrics_are_missing(agent, data):
+    from tenure.segments.selectors import segment_count
+    from tenure.segments.views import segment_counts
+
+    Customer.objects.create(name="No metrics", owner=agent)
+    segments = [
+        segment_create(actor=agent, name="Everyone", rules={"op": "and", "rules": []}),
+        segment_create(actor=agent, name="Big", rules=BIG),
+        segment_create(
+            actor=agent,
+            name="Not 5000",
+            rules={"op": "and", "rules": [{"field": "metrics.revenue_12m", "op": "ne", "value": "5000"}]},
+        ),
+        segment_create(actor=agent, name="Tagged", rules={"op": "or", "rules": [{"field": "tags", "op": "has_none", "value": "x"}]}),
+    ]
+    counts = segment_counts(agent, segments)
+    assert counts == {s.pk: segment_count(agent, s) for s in segments}
+    assert [counts[s.pk] for s in segments] == [4, 3, 1, 4]
+
+
+def test_builder_pages_render_for_writers(client_for, agent, teammate, segment):
+    new = client_for(agent).get(reverse("segments:new"))
+    assert new.status_code == 200 and 'hx-post="/segments/builder/"' in new.content.decode()
+    edit = client_for(agent).get(reverse("segments:edit", args=[segment.pk]))
+    assert edit.status_code == 200 and 'value="1000"' in edit.content.decode()
+    assert client_for(teammate).get(reverse("segments:edit", args=[segment.pk])).status_code == 403
+    assert client_for(agent).get(reverse("segments:call_list", args=[segment.pk])).status_code == 405
