@@ -238,7 +238,11 @@ def test_list_counts_agree_with_each_segment_count_when_metrics_are_missing(agen
             name="Not 5000",
             rules={"op": "and", "rules": [{"field": "metrics.revenue_12m", "op": "ne", "value": "5000"}]},
         ),
-        segment_create(actor=agent, name="Tagged", rules={"op": "or", "rules": [{"field": "tags", "op": "has_none", "value": "x"}]}),
+        segment_create(
+            actor=agent,
+            name="Tagged",
+            rules={"op": "or", "rules": [{"field": "tags", "op": "has_none", "value": "x"}]},
+        ),
     ]
     counts = segment_counts(agent, segments)
     assert counts == {s.pk: segment_count(agent, s) for s in segments}
