@@ -5,8 +5,12 @@ import pytest
 
 from tenure.accounts.models import Team
 from tenure.customers.models import Customer
-from tenure.e2e.conftest import browser_page, e2e_settings  # noqa: F401 - the shared browser fixtures
+from tenure.e2e import conftest as e2e
 from tenure.interactions.models import Interaction
+
+# The shared browser fixtures of tenure/e2e/conftest.py, for this test outside that folder.
+browser_page = e2e.browser_page
+e2e_settings = e2e.e2e_settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
