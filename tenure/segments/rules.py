@@ -43,7 +43,7 @@ def _parse_date(value) -> date | None:
         return None
 
 
-def _parse_value(field, op, value, where, errors) -> object:
+def _parse_value(field, op, value, where, errors, check_db: bool = True) -> object:
     """The typed value of a rule, or None after adding a message to `errors`."""
     text = "" if value is None else str(value).strip()
     if op in NO_VALUE_OPS:
@@ -97,14 +97,14 @@ def _parse_value(field, op, value, where, errors) -> object:
     if kind == "staff":
         from tenure.accounts.models import User
 
-        if not User.objects.filter(username=text).exists():
+        if check_db and not User.objects.filter(username=text).exists():
             errors.append(_("%(where)s: no staff member '%(value)s'") % {"where": where, "value": text})
             return None
         return text
     if kind == "team":
         from tenure.accounts.models import Team
 
-        if not Team.objects.filter(name=text).exists():
+        if check_db and not Team.objects.filter(name=text).exists():
             errors.append(_("%(where)s: no team '%(value)s'") % {"where": where, "value": text})
             return None
         return text
@@ -125,7 +125,7 @@ def _parse_value(field, op, value, where, errors) -> object:
     return text[:200]
 
 
-def _check(node, where: str, depth: int, errors: list, counter: list) -> dict | None:
+def _check(node, where: str, depth: int, errors: list, counter: list, check_db: bool = True) -> dict | None:
     """The normalised node, collecting messages in `errors`."""
     if not isinstance(node, dict):
         errors.append(_("%(where)s: a rule must be an object") % {"where": where})
@@ -152,7 +152,7 @@ def _check(node, where: str, depth: int, errors: list, counter: list) -> dict | 
         out = []
         for i, child in enumerate(children, start=1):
             label = _("rule %(n)s") % {"n": i} if depth == 0 else f"{where}.{i}"
-            checked = _check(child, label, depth + 1, errors, counter)
+            checked = _check(child, label, depth + 1, errors, counter, check_db)
             if checked is not None:
                 out.append(checked)
         return {"op": op, "rules": out}
@@ -170,7 +170,7 @@ def _check(node, where: str, depth: int, errors: list, counter: list) -> dict | 
         )
         return None
     before = len(errors)
-    _parse_value(field, op, node.get("value"), where, errors)
+    _parse_value(field, op, node.get("value"), where, errors, check_db)
     if len(errors) > before:
         return None
     value = node.get("value")
@@ -181,15 +181,18 @@ def _check(node, where: str, depth: int, errors: list, counter: list) -> dict | 
     }
 
 
-def validate_rules(tree) -> dict:
-    """The normalised tree, or RuleError with one message per problem (nothing is saved then)."""
+def validate_rules(tree, *, check_db: bool = True) -> dict:
+    """The normalised tree, or RuleError with one message per problem (nothing is saved then).
+
+    `check_db=False` skips the look-ups of staff and team names (reads of saved segments stay one
+    query; an unknown name then simply matches nobody)."""
     if tree is None:
         tree = {"op": "and", "rules": []}
     errors: list[str] = []
     counter = [0]
     if not isinstance(tree, dict) or "rules" not in tree:
         raise RuleError([_('The rules must be a group: {"op": "and", "rules": [...]}')])
-    out = _check(tree, _("the rules"), 0, errors, counter)
+    out = _check(tree, _("the rules"), 0, errors, counter, check_db)
     if counter[0] > MAX_RULES:
         errors.append(_("A segment has %(n)s rules at most.") % {"n": MAX_RULES})
     if errors:
@@ -215,7 +218,7 @@ def _leaf(rule: dict, now: datetime) -> Q:
     field = FIELDS[rule["field"]]
     op = rule["op"]
     errors: list[str] = []
-    value = _parse_value(field, op, rule.get("value"), rule["field"], errors)
+    value = _parse_value(field, op, rule.get("value"), rule["field"], errors, check_db=False)
     if errors:
         raise RuleError(errors)
     path = field.path

@@ -16,6 +16,15 @@ from tenure.segments.services import segment_create
 from tenure.value.models import CustomerMetrics
 
 BIG = {"op": "and", "rules": [{"field": "metrics.revenue_12m", "op": "gte", "value": "1000"}]}
+OWNED = {
+    "op": "and",
+    "rules": [
+        {"field": "metrics.revenue_12m", "op": "gte", "value": "1000"},
+        {"field": "owner", "op": "eq", "value": "agent"},
+        {"field": "team", "op": "ne", "value": "Team B"},
+        {"field": "tags", "op": "has_none", "value": "blocked"},
+    ],
+}
 
 
 @pytest.fixture
@@ -91,6 +100,9 @@ def test_members_are_one_sql_query(agent, data, segment, django_assert_num_queri
         rows = list(segment_members(agent, segment))
         assert [r.metrics.revenue_12m for r in rows] == [Decimal("5000")] * 3
         assert all(r.representative is None for r in rows)
+    owned = segment_create(actor=agent, name="Owned", rules=OWNED)
+    with django_assert_num_queries(1):  # staff, team and tag rules too: joins and EXISTS, no look-ups
+        assert [r.name for r in segment_members(agent, owned)] == ["A0", "A1", "A2"]
 
 
 def test_private_segment_is_404_for_others(client_for, agent, outsider, data):
