@@ -289,6 +289,7 @@ def answer_detail(request, slug: str):
             "param_values": params,
             "query": query,
             "total": total,
+            "show_complaints": answer.slug == "big-complainers",
             "call_list_form": CallListForm(initial={"name": str(answer.title), "assignee": request.user.pk}),
             "call_list_action": reverse("segments:answer_call_list", args=[answer.slug]) + f"?{query}",
             **page,

@@ -46,6 +46,14 @@ def test_big_customers_who_complained_more_than_once(agent, outsider, team_a):
     assert list(answer.queryset(outsider, answer.clean_params({}), NOW)) == []
 
 
+def test_big_complainers_page_shows_the_complaints(client_for, agent, team_a):
+    big = Customer.objects.create(name="Big twice", team=team_a)
+    CustomerMetrics.objects.create(customer=big, abc_class="A", complaints_12m=4)
+    html = client_for(agent).get(reverse("segments:answer", args=["big-complainers"])).content.decode()
+    assert "Complaints, last 12 months" in html
+    assert '<td class="num">4</td>' in html
+
+
 def test_last_years_top_customers_and_whether_they_bought_again(
     agent, outsider, team_a, django_assert_num_queries
 ):
