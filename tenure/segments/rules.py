@@ -125,8 +125,9 @@ def _parse_value(field, op, value, where, errors, check_db: bool = True) -> obje
     return text[:200]
 
 
-def _check(node, where: str, depth: int, errors: list, counter: list, check_db: bool = True) -> dict | None:
-    """The normalised node, collecting messages in `errors`."""
+def _check(node, path: str, depth: int, errors: list, counter: list, check_db: bool = True) -> dict | None:
+    """The normalised node, collecting messages in `errors`; `path` numbers it ("2.1"), "" is the top."""
+    where = _("rule %(n)s") % {"n": path} if path else _("the rules")
     if not isinstance(node, dict):
         errors.append(_("%(where)s: a rule must be an object") % {"where": where})
         return None
@@ -151,8 +152,7 @@ def _check(node, where: str, depth: int, errors: list, counter: list, check_db: 
             return None
         out = []
         for i, child in enumerate(children, start=1):
-            label = _("rule %(n)s") % {"n": i} if depth == 0 else f"{where}.{i}"
-            checked = _check(child, label, depth + 1, errors, counter, check_db)
+            checked = _check(child, f"{path}.{i}" if path else str(i), depth + 1, errors, counter, check_db)
             if checked is not None:
                 out.append(checked)
         return {"op": op, "rules": out}
@@ -192,7 +192,7 @@ def validate_rules(tree, *, check_db: bool = True) -> dict:
     counter = [0]
     if not isinstance(tree, dict) or "rules" not in tree:
         raise RuleError([_('The rules must be a group: {"op": "and", "rules": [...]}')])
-    out = _check(tree, _("the rules"), 0, errors, counter, check_db)
+    out = _check(tree, "", 0, errors, counter, check_db)
     if counter[0] > MAX_RULES:
         errors.append(_("A segment has %(n)s rules at most.") % {"n": MAX_RULES})
     if errors:
