@@ -9,6 +9,7 @@ from tenure.accounts.api import StaffViewSet, TeamViewSet, TokenViewSet
 from tenure.commerce.api import OrderViewSet, ProductViewSet
 from tenure.customers.api import AddressViewSet, ContactViewSet, CustomerViewSet
 from tenure.interactions.api import InteractionViewSet
+from tenure.segments.api import register as register_segments
 from tenure.service.api import register as register_service
 from tenure.value.api import register as register_value
 
@@ -51,5 +52,6 @@ router.register("teams", TeamViewSet, basename="team")
 router.register("tokens", TokenViewSet, basename="token")
 register_service(router)
 register_value(router)
+register_segments(router)
 
 urlpatterns = [*router.urls, re_path(r"^.*$", not_found, name="api-not-found")]

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "tenure.imports",
     "tenure.value",
     "tenure.service",
+    "tenure.segments",
 ]
 
 MIDDLEWARE = [

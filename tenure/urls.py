@@ -9,6 +9,7 @@ urlpatterns = [
     path("imports/", include("tenure.imports.urls")),
     path("service/", include("tenure.service.urls")),
     path("value/", include("tenure.value.urls")),
+    path("segments/", include("tenure.segments.urls")),
     path("track/", include("tenure.service.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("tenure.api_urls")),

@@ -55,3 +55,76 @@ class Interaction(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class CallList(TimeStamped):
+    """Customers for one representative to call, snapshotted from a segment or a built-in answer."""
+
+    name = models.CharField(_("name"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="call_lists_created",
+        verbose_name=_("created by"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="call_lists",
+        verbose_name=_("assigned to"),
+    )
+    segment = models.ForeignKey(
+        "segments.Segment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="call_lists",
+        verbose_name=_("segment"),
+    )
+    source = models.CharField(_("made from"), max_length=200, blank=True)
+    due_date = models.DateField(_("due"), null=True, blank=True)
+    skipped = models.JSONField(_("left out"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("call list")
+        verbose_name_plural = _("call lists")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("interactions:call_list", args=[self.pk])
+
+
+class CallListEntry(TimeStamped):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("To call")
+        DONE = "done", _("Called")
+        SKIPPED = "skipped", _("Skipped")
+
+    call_list = models.ForeignKey(CallList, on_delete=models.CASCADE, related_name="entries")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="call_list_entries"
+    )
+    position = models.PositiveIntegerField(_("position"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    outcome = models.TextField(_("outcome"), blank=True)
+    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="call_list_entries"
+    )
+
+    class Meta:
+        ordering = ["call_list", "position"]
+        verbose_name = _("call list entry")
+        verbose_name_plural = _("call list entries")
+        constraints = [
+            models.UniqueConstraint(fields=["call_list", "customer"], name="call_entry_unique_customer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_list_id}#{self.position}"

@@ -77,3 +77,65 @@ def timeline(customer, *, before: Cursor | None = None, limit: int = 25) -> tupl
     page = entries[:limit]
     next_cursor = page[-1].cursor if len(entries) > limit else None
     return page, next_cursor
+
+
+# --- call lists ---------------------------------------------------------------------------------
+
+
+def call_lists_for(user):
+    """The call lists assigned to or made by `user` (admins: all), with their progress counted."""
+    from django.db.models import Count
+
+    from tenure.interactions.models import CallList, CallListEntry
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return CallList.objects.none()
+    qs = CallList.objects.all()
+    if not user.is_admin:
+        qs = qs.filter(Q(assignee_id=user.pk) | Q(created_by_id=user.pk))
+    return qs.select_related("assignee", "created_by").annotate(
+        entry_total=Count("entries"),
+        entry_open=Count("entries", filter=Q(entries__status=CallListEntry.Status.PENDING)),
+    )
+
+
+def get_call_list_for_user(user, pk):
+    from django.http import Http404
+
+    from tenure.interactions.models import CallList
+
+    try:
+        return call_lists_for(user).get(pk=pk)
+    except (CallList.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such call list") from None
+
+
+def call_list_entries(user, call_list):
+    """The entries whose customer `user` may see, in call order, with what the page shows."""
+    from tenure.core.api import visible_customers_q
+    from tenure.interactions.models import CallListEntry
+
+    return (
+        CallListEntry.objects.filter(call_list=call_list)
+        .filter(visible_customers_q(user))
+        .select_related("customer", "customer__metrics", "interaction")
+        .order_by("position")
+    )
+
+
+def get_call_list_entry_for_user(user, pk):
+    """An entry of a call list `user` may open, whose customer they may see; else 404."""
+    from django.http import Http404
+
+    from tenure.core.api import visible_customers_q
+    from tenure.interactions.models import CallListEntry
+
+    lists = call_lists_for(user).values("pk")
+    try:
+        return (
+            CallListEntry.objects.filter(visible_customers_q(user), call_list__in=lists)
+            .select_related("customer", "call_list")
+            .get(pk=pk)
+        )
+    except (CallListEntry.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such call list entry") from None
