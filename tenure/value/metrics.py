@@ -329,6 +329,9 @@ def ranks_select(*, conf: dict):
         tenure_weight=float(conf["abc_tenure_weight"]),
         tenure_cap_years=float(conf["abc_tenure_cap_years"]),
     )
+    # The total value is one aggregate first: a window over the whole table (SUM() OVER ()) made
+    # PostgreSQL keep every row in a tuplestore that spilled to disk at 1M customers.
+    total = CustomerMetrics.objects.order_by().aggregate(t=Sum(cents))["t"] or 0
     qs = (
         CustomerMetrics.objects.order_by()
         .annotate(v_cents=cents)
@@ -338,7 +341,7 @@ def ranks_select(*, conf: dict):
                 Window(Sum("v_cents"), order_by=[F("v_cents").desc(), F("customer_id").asc()]) - F("v_cents"),
                 FloatField(),
             )
-            / Cast(NullIf(Window(Sum("v_cents")), 0), FloatField()),
+            / Cast(NullIf(Value(int(total), output_field=BigIntegerField()), 0), FloatField()),
             r_pct=cume(F("recency_days").desc()),
             f_pct=cume(F("order_count").asc()),
             m_pct=cume(F("revenue").asc()),

@@ -14,7 +14,7 @@ from tenure.accounts.models import AuditEntry
 from tenure.value import clv, metrics
 from tenure.value.conf import value_settings
 from tenure.value.models import ClvFit, CustomerMetrics, MetricsRun
-from tenure.value.sql import upsert_rows
+from tenure.value.sql import ANALYTIC_WORK_MEM, upsert_rows
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def metrics_recompute(*, actor=None, as_of: datetime | None = None, with_clv: bo
         # See sql.analytic_session: no JIT, sorts and windows in memory, for this transaction.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SET LOCAL work_mem = '128MB'")
+            cursor.execute(f"SET LOCAL work_mem = '{ANALYTIC_WORK_MEM}'")
     timings: dict[str, float] = {}
 
     def step(name, func, *args, **kwargs):
