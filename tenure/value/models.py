@@ -284,7 +284,10 @@ class TierDefinition(models.Model):
         from tenure.value.tiers import validate_rule
 
         validate_rule(
-            rule=self.rule, percent=self.percent, percent_metric=self.percent_metric, conditions=self.conditions
+            rule=self.rule,
+            percent=self.percent,
+            percent_metric=self.percent_metric,
+            conditions=self.conditions,
         )
 
     @property
@@ -298,7 +301,9 @@ class TierDefinition(models.Model):
         from django.utils.translation import get_language
 
         zh = (get_language() or "").startswith("zh")
-        return (self.description_zh if zh else self.description_en) or (self.description_en or self.description_zh)
+        return (self.description_zh if zh else self.description_en) or (
+            self.description_en or self.description_zh
+        )
 
 
 class TierOverride(models.Model):
@@ -309,7 +314,9 @@ class TierOverride(models.Model):
         REMOVED = "removed", _("removed")
         REPLACED = "replaced", _("replaced")
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="tier_overrides")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="tier_overrides"
+    )
     tier = models.CharField(_("tier"), max_length=32)
     reason = models.TextField(_("reason"))
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
@@ -330,7 +337,9 @@ class TierOverride(models.Model):
         verbose_name_plural = _("tier overrides")
         constraints = [
             models.UniqueConstraint(
-                fields=["customer"], condition=models.Q(ended_at__isnull=True), name="value_tier_override_one_active"
+                fields=["customer"],
+                condition=models.Q(ended_at__isnull=True),
+                name="value_tier_override_one_active",
             )
         ]
 

@@ -215,7 +215,9 @@ def _effective_tier_changes(*, as_of: datetime, actor, run, ended_customer_ids: 
         Customer.objects.order_by()
         # LEFT JOINs (hash joins on PostgreSQL), not a correlated subquery per customer.
         .annotate(ov=FilteredRelation("tier_overrides", condition=Q(tier_overrides__ended_at__isnull=True)))
-        .annotate(t_to=Coalesce(F("ov__tier"), F("metrics__computed_tier"), Value(""), output_field=CharField()))
+        .annotate(
+            t_to=Coalesce(F("ov__tier"), F("metrics__computed_tier"), Value(""), output_field=CharField())
+        )
         .exclude(tier=F("t_to"))
         .annotate(
             t_at=Value(as_of, output_field=DateTimeField()),
@@ -263,7 +265,9 @@ def tiers_apply(*, as_of: datetime, actor=None, run=None) -> dict:
 
     computed = compute_tiers(active_tiers())
     expired = list(
-        TierOverride.objects.filter(ended_at__isnull=True, expires_at__lte=as_of).values_list("pk", "customer_id")
+        TierOverride.objects.filter(ended_at__isnull=True, expires_at__lte=as_of).values_list(
+            "pk", "customer_id"
+        )
     )
     if expired:
         TierOverride.objects.filter(pk__in=[pk for pk, _ in expired]).update(
@@ -316,6 +320,11 @@ def _apply_tier(*, customer, tier: str, source: str, actor, now: datetime) -> bo
 
     from tenure.customers.models import Customer
 
+    # The stored tier, not the possibly stale one of the instance (a recompute may have run since).
+    current = (
+        Customer.objects.select_for_update().filter(pk=customer.pk).values_list("tier", flat=True).first()
+    )
+    customer.tier = current or ""
     if customer.tier == tier:
         return False
     TierChange.objects.create(
@@ -328,11 +337,16 @@ def _apply_tier(*, customer, tier: str, source: str, actor, now: datetime) -> bo
 
 @transaction.atomic
 def tier_override_set(
-    *, customer, tier: str, reason: str, expires_at: datetime | None = None, actor, now: datetime | None = None
+    *,
+    customer,
+    tier: str,
+    reason: str,
+    expires_at: datetime | None = None,
+    actor,
+    now: datetime | None = None,
 ) -> TierOverride:
     """Give ``customer`` a manual tier (replacing any active override), effective at once."""
     from django.core.exceptions import ValidationError
-
     from django.utils.translation import gettext as _
 
     _require_manager(actor)
@@ -371,7 +385,9 @@ def tier_override_end(*, customer, actor, now: datetime | None = None) -> TierOv
     """End the customer's active override; the computed tier applies again at once."""
     _require_manager(actor)
     now = now or timezone.now()
-    override = TierOverride.objects.select_for_update().filter(customer=customer, ended_at__isnull=True).first()
+    override = (
+        TierOverride.objects.select_for_update().filter(customer=customer, ended_at__isnull=True).first()
+    )
     if override is None:
         return None
     override.ended_at = now
@@ -379,9 +395,14 @@ def tier_override_end(*, customer, actor, now: datetime | None = None) -> TierOv
     override.end_reason = TierOverride.EndReason.REMOVED
     override.save(update_fields=["ended_at", "ended_by", "end_reason", "updated_at"])
     computed = (
-        CustomerMetrics.objects.filter(customer_id=customer.pk).values_list("computed_tier", flat=True).first() or ""
+        CustomerMetrics.objects.filter(customer_id=customer.pk)
+        .values_list("computed_tier", flat=True)
+        .first()
+        or ""
     )
-    _apply_tier(customer=customer, tier=computed, source=TierChange.Source.OVERRIDE_ENDED, actor=actor, now=now)
+    _apply_tier(
+        customer=customer, tier=computed, source=TierChange.Source.OVERRIDE_ENDED, actor=actor, now=now
+    )
     audit.record(
         actor=actor,
         action=AuditEntry.Action.UPDATE,

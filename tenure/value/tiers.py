@@ -66,7 +66,9 @@ def clean_conditions(conditions) -> list[dict]:
         except (InvalidOperation, ValueError, TypeError):
             errors.append(_("Condition %(n)s: “%(value)s” is not a number.") % {"n": i, "value": value})
             continue
-        out.append({"metric": metric, "op": op, "value": float(number) if "." in str(number) else int(number)})
+        out.append(
+            {"metric": metric, "op": op, "value": float(number) if "." in str(number) else int(number)}
+        )
     if errors:
         raise ValidationError({"conditions": errors})
     return out
@@ -118,7 +120,11 @@ def parse_conditions(text: str) -> list[dict]:
         parts = line.split()
         if len(parts) != 3:
             raise ValidationError(
-                {"conditions": [_("Line %(n)s: write “metric operator number”, e.g. “orders >= 2”.") % {"n": i}]}
+                {
+                    "conditions": [
+                        _("Line %(n)s: write “metric operator number”, e.g. “orders >= 2”.") % {"n": i}
+                    ]
+                }
             )
         out.append({"metric": parts[0], "op": parts[1], "value": parts[2]})
     return clean_conditions(out)
@@ -136,7 +142,8 @@ def _num(value) -> str:
 def criteria_text(tier: TierDefinition, *, last: bool = False) -> str:
     """The rule in words, in the active language (shown next to the customer-facing description)."""
     conds = "; ".join(
-        f"{TIER_METRICS[c['metric']]} {TIER_OPERATORS[c['op']]} {_num(c['value'])}" for c in tier.conditions or []
+        f"{TIER_METRICS[c['metric']]} {TIER_OPERATORS[c['op']]} {_num(c['value'])}"
+        for c in tier.conditions or []
     )
     if last:
         return _("Everyone not in a tier above")
