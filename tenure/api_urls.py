@@ -10,6 +10,7 @@ from tenure.commerce.api import OrderViewSet, ProductViewSet
 from tenure.customers.api import AddressViewSet, ContactViewSet, CustomerViewSet
 from tenure.interactions.api import InteractionViewSet
 from tenure.service.api import register as register_service
+from tenure.value.tier_api import register as register_tiers
 
 
 def not_found(request, *args, **kwargs):
@@ -49,5 +50,6 @@ router.register("staff", StaffViewSet, basename="staff")
 router.register("teams", TeamViewSet, basename="team")
 router.register("tokens", TokenViewSet, basename="token")
 register_service(router)
+register_tiers(router)
 
 urlpatterns = [*router.urls, re_path(r"^.*$", not_found, name="api-not-found")]

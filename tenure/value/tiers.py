@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import Value
 from django.utils.translation import gettext as _
 
 from tenure.value.models import TIER_METRICS, TIER_OPERATORS, CustomerMetrics, TierDefinition
@@ -110,8 +111,9 @@ def validate_rule(*, rule: str, percent, percent_metric: str, conditions) -> lis
     return cleaned
 
 
-def parse_conditions(text: str) -> list[dict]:
-    """One condition a line, "metric operator number" (e.g. ``revenue_12m >= 10000``)."""
+def parse_conditions(text: str, *, validate: bool = True) -> list[dict]:
+    """One condition a line, "metric operator number" (e.g. ``revenue_12m >= 10000``); without
+    ``validate`` only the shape of each line is checked (the service validates the rest)."""
     out = []
     for i, line in enumerate((text or "").splitlines(), start=1):
         line = line.strip()
@@ -127,7 +129,7 @@ def parse_conditions(text: str) -> list[dict]:
                 }
             )
         out.append({"metric": parts[0], "op": parts[1], "value": parts[2]})
-    return clean_conditions(out)
+    return clean_conditions(out) if validate else out
 
 
 def format_conditions(conditions: list[dict]) -> str:
@@ -221,3 +223,177 @@ def compute_tiers(tiers: list[TierDefinition]) -> int:
 
 def active_tiers() -> list[TierDefinition]:
     return list(TierDefinition.objects.filter(is_active=True).order_by("position", "id"))
+
+
+# --- Reads (always through Customer.objects.visible_to) ----------------------------------------
+def tier_label(code: str, names: dict[str, str]) -> str:
+    if not code:
+        return "—"
+    return names.get(code, code)
+
+
+def tier_rows(user) -> tuple[list[dict], dict[str, int], int]:
+    """Every tier in order, with its criteria and how many of the user's visible customers are in it
+    (two queries); also the counts of tier codes without a definition ("" = no tier yet) and the
+    number of visible customers."""
+    from django.db.models import Count
+
+    from tenure.customers.models import Customer
+
+    tiers = list(TierDefinition.objects.order_by("position", "id"))
+    counts = dict(
+        Customer.objects.visible_to(user)
+        .order_by()
+        .values("tier")
+        .annotate(n=Count("id"))
+        .values_list("tier", "n")
+    )
+    total = sum(counts.values())
+    active = [t for t in tiers if t.is_active]
+    rows = []
+    for t in tiers:
+        n = counts.pop(t.code, 0)
+        rows.append(
+            {
+                "tier": t,
+                "criteria": criteria_text(t, last=bool(active) and t == active[-1]),
+                "count": n,
+                "share": round(100.0 * n / total, 1) if total else 0.0,
+            }
+        )
+    return rows, counts, total
+
+
+def day_end(day):
+    """The first instant after ``day`` (server time zone): a tier "on" a day is as of its end."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def _tier_at(moment):
+    from django.db.models import OuterRef, Subquery
+
+    from tenure.value.models import TierChange
+
+    return Subquery(
+        TierChange.objects.filter(customer=OuterRef("pk"), changed_at__lt=moment)
+        .order_by("-changed_at", "-id")
+        .values("to_tier")[:1]
+    )
+
+
+def _rank(field: str, positions: dict[str, int]):
+    from django.db.models import Case, IntegerField, Value, When
+
+    whens = [When(**{field: code}, then=Value(pos)) for code, pos in positions.items()]
+    return Case(*whens, default=None, output_field=IntegerField()) if whens else Value(None, IntegerField())
+
+
+def migration_queryset(user, *, since, until):
+    """Visible customers that had a tier at the end of ``until``, annotated with their tier at the end
+    of ``since`` (``t_from``, "" if none), at the end of ``until`` (``t_to``) and the rank of each
+    (1 = highest; None for an unknown tier)."""
+    from django.db.models import CharField, Exists, OuterRef
+    from django.db.models.functions import Coalesce
+
+    from tenure.customers.models import Customer
+    from tenure.value.models import TierChange
+
+    start, end = day_end(since), day_end(until)
+    positions = {t.code: i for i, t in enumerate(TierDefinition.objects.order_by("position", "id"), start=1)}
+    return (
+        Customer.objects.visible_to(user)
+        .filter(Exists(TierChange.objects.filter(customer=OuterRef("pk"), changed_at__lt=end)))
+        .annotate(
+            t_from=Coalesce(_tier_at(start), Value(""), output_field=CharField()),
+            t_to=_tier_at(end),
+        )
+        .annotate(r_from=_rank("t_from", positions), r_to=_rank("t_to", positions))
+    )
+
+
+def tier_migration(user, *, since, until) -> dict:
+    """The from→to matrix of counts between the ends of two days, over visible customers."""
+    from django.db.models import Count
+
+    qs = migration_queryset(user, since=since, until=until)
+    cells = list(qs.order_by().values("t_from", "t_to", "r_from", "r_to").annotate(n=Count("id")))
+    up = sum(c["n"] for c in cells if c["r_from"] and c["r_to"] and c["r_to"] < c["r_from"])
+    down = sum(c["n"] for c in cells if c["r_from"] and c["r_to"] and c["r_to"] > c["r_from"])
+    entered = sum(c["n"] for c in cells if not c["t_from"])
+    return {
+        "cells": [{"from": c["t_from"], "to": c["t_to"], "count": c["n"]} for c in cells],
+        "up": up,
+        "down": down,
+        "entered": entered,
+        "total": sum(c["n"] for c in cells),
+    }
+
+
+def tier_movers(user, *, since, until, direction: str):
+    """Visible customers who moved up (or down) between the two days, highest new tier first."""
+    from django.db.models import F
+
+    qs = migration_queryset(user, since=since, until=until).filter(r_from__isnull=False, r_to__isnull=False)
+    if direction == "down":
+        qs = qs.filter(r_to__gt=F("r_from"))
+    else:
+        qs = qs.filter(r_to__lt=F("r_from"))
+    return qs.order_by("r_to", "name", "id")
+
+
+def customer_tier_panel(customer, user, *, history: int = 10) -> dict:
+    """What the customer page shows about the tier, in two queries: the tier definitions (with the
+    customer's computed tier and active override as constant columns, which PostgreSQL evaluates
+    once) and the latest history entries. ``customer`` has already passed the visibility door."""
+    from django.db.models import Subquery
+
+    from tenure.value.models import TierChange, TierOverride
+
+    override = TierOverride.objects.filter(customer_id=customer.pk, ended_at__isnull=True)
+
+    def first(qs, field):
+        return Subquery(qs.values(field)[:1])
+
+    tiers = list(
+        TierDefinition.objects.order_by("position", "id").annotate(
+            c_computed=first(CustomerMetrics.objects.filter(customer_id=customer.pk), "computed_tier"),
+            o_tier=first(override, "tier"),
+            o_reason=first(override, "reason"),
+            o_expires=first(override, "expires_at"),
+            o_created=first(override, "created_at"),
+            o_by=first(override, "created_by__username"),
+        )
+    )
+    names = {t.code: t.name for t in tiers}
+    head = tiers[0] if tiers else None
+    entries = list(TierChange.objects.filter(customer_id=customer.pk).select_related("actor")[:history])
+    for e in entries:
+        e.from_label = tier_label(e.from_tier, names)
+        e.to_label = tier_label(e.to_tier, names)
+    current = next((t for t in tiers if t.code == customer.tier), None)
+    override_row = None
+    if head is not None and head.o_tier:
+        override_row = {
+            "tier": head.o_tier,
+            "label": tier_label(head.o_tier, names),
+            "reason": head.o_reason,
+            "expires_at": head.o_expires,
+            "created_at": head.o_created,
+            "created_by": head.o_by,
+        }
+    computed = head.c_computed if head is not None else None
+    return {
+        "tiers": [t for t in tiers if t.is_active],
+        "code": customer.tier,
+        "label": tier_label(customer.tier, names),
+        "current": current,
+        "computed": computed or "",
+        "computed_label": tier_label(computed or "", names),
+        "override": override_row,
+        "history": entries,
+        "can_override": bool(getattr(user, "is_manager", False) and user.can_write),
+    }
