@@ -2,6 +2,7 @@
 panel and its override forms. Personas from tenure/conftest.py."""
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -37,7 +38,7 @@ def test_tiers_page_counts_only_visible_customers(client_for, agent, tiered):
     assert rows == {"platinum": 1, "gold": 0, "iron": 0, "lead": 1}
     assert r.context["total"] == 2
     body = r.content.decode()
-    chart = json.loads(body.split('id="tier-chart-data">')[1].split("</script>")[0])
+    chart = json.loads(re.search(r'id="tier-chart-data"[^>]*>(.*?)</script>', body).group(1))
     assert chart["counts"] == [1, 0, 0, 1] and chart["labels"][0] == "Platinum"
     assert "value/tiers.js" in body and "vendor/echarts-6.1.0.min.js" in body
     assert "Top 5% by lifetime margin" in body
