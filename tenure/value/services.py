@@ -189,7 +189,7 @@ def metrics_vacuum() -> bool:
 
 
 # --- Tiers ---------------------------------------------------------------------------------------
-def _effective_tier_changes(*, as_of: datetime, actor, run, ended_customer_ids: list[int]):
+def _effective_tier_changes(*, as_of: datetime, actor, run, ended_customer_ids: list[int], fallback: str):
     """Customers whose stored tier differs from the effective one (active override, else computed),
     as an INSERT … SELECT into TierChange; then one UPDATE of Customer.tier per tier code."""
     from django.db.models import (
@@ -216,7 +216,9 @@ def _effective_tier_changes(*, as_of: datetime, actor, run, ended_customer_ids: 
         # LEFT JOINs (hash joins on PostgreSQL), not a correlated subquery per customer.
         .annotate(ov=FilteredRelation("tier_overrides", condition=Q(tier_overrides__ended_at__isnull=True)))
         .annotate(
-            t_to=Coalesce(F("ov__tier"), F("metrics__computed_tier"), Value(""), output_field=CharField())
+            t_to=Coalesce(
+                F("ov__tier"), F("metrics__computed_tier"), Value(fallback), output_field=CharField()
+            )
         )
         .exclude(tier=F("t_to"))
         .annotate(
@@ -252,9 +254,12 @@ def _effective_tier_changes(*, as_of: datetime, actor, run, ended_customer_ids: 
         codes.add("")
         for code in sorted(codes):
             has_this = Exists(active.filter(customer=OuterRef("pk"), tier=code))
-            Customer.objects.filter(has_this | (~has_override & Q(metrics__computed_tier=code))).exclude(
-                tier=code
-            ).update(tier=code, updated_at=Now())
+            computed = Q(metrics__computed_tier=code)
+            if code == fallback:
+                computed |= Q(metrics__isnull=True)
+            Customer.objects.filter(has_this | (~has_override & computed)).exclude(tier=code).update(
+                tier=code, updated_at=Now()
+            )
     return n
 
 
@@ -263,7 +268,8 @@ def tiers_apply(*, as_of: datetime, actor=None, run=None) -> dict:
     from tenure.customers.models import Customer
     from tenure.value.tiers import active_tiers, compute_tiers
 
-    computed = compute_tiers(active_tiers())
+    tiers = active_tiers()
+    computed = compute_tiers(tiers)
     expired = list(
         TierOverride.objects.filter(ended_at__isnull=True, expires_at__lte=as_of).values_list(
             "pk", "customer_id"
@@ -283,7 +289,11 @@ def tiers_apply(*, as_of: datetime, actor=None, run=None) -> dict:
                 summary="tier override expired",
             )
     changes = _effective_tier_changes(
-        as_of=as_of, actor=actor, run=run, ended_customer_ids=[c for _, c in expired]
+        as_of=as_of,
+        actor=actor,
+        run=run,
+        ended_customer_ids=[c for _, c in expired],
+        fallback=tiers[-1].code if tiers else "",
     )
     return {"computed": computed, "overrides_ended": len(expired), "changes": changes}
 
@@ -394,9 +404,14 @@ def tier_override_end(*, customer, actor, now: datetime | None = None) -> TierOv
     override.ended_by = actor
     override.end_reason = TierOverride.EndReason.REMOVED
     override.save(update_fields=["ended_at", "ended_by", "end_reason", "updated_at"])
-    computed = (
-        CustomerMetrics.objects.filter(customer_id=customer.pk)
-        .values_list("computed_tier", flat=True)
+    # No computed tier yet (no metrics row since the customer was created): the last tier, as a
+    # recompute would give.
+    computed = CustomerMetrics.objects.filter(customer_id=customer.pk).values_list(
+        "computed_tier", flat=True
+    ).first() or (
+        TierDefinition.objects.filter(is_active=True)
+        .order_by("-position", "-id")
+        .values_list("code", flat=True)
         .first()
         or ""
     )

@@ -12,9 +12,10 @@ Rules are checked in ``position`` order and the first match wins; the last activ
 everyone no rule above matched. The population of a percent rule is *not* reduced by the tiers above
 it, so "platinum = top 5%, gold = top 20%" makes gold the next 15%.
 
-``compute_sql`` builds one ``INSERT … SELECT … ON CONFLICT`` over all customers (window functions in
+``compute_sql`` builds one ``INSERT … SELECT … ON CONFLICT`` over all metrics rows (window functions in
 a derived table, one CASE outside) that stores the computed tier in ``CustomerMetrics.computed_tier``
-for the rows where it changed. Metric names come from an allow-list and are quoted; numbers travel as
+for the rows where it changed (every row conflicts, so it is an update). A customer without a metrics
+row (created since the last metrics recompute) has no values: it gets the last tier. Metric names come from an allow-list and are quoted; numbers travel as
 parameters. The same SQL runs on SQLite (≥ 3.25) and PostgreSQL and gives identical results.
 """
 
@@ -173,9 +174,6 @@ def compute_sql(tiers: list[TierDefinition]) -> tuple[str, list]:
     """``INSERT … SELECT`` of the computed tier of every customer whose stored one differs."""
     qn = connection.ops.quote_name
     metrics_table = qn(CustomerMetrics._meta.db_table)
-    from tenure.customers.models import Customer
-
-    customer_table = qn(Customer._meta.db_table)
     inner_cols, inner_params = [], []
     whens, when_params = [], []
     for i, tier in enumerate(tiers[:-1]):
@@ -201,12 +199,12 @@ def compute_sql(tiers: list[TierDefinition]) -> tuple[str, list]:
             when_params.append(tier.code)
     last = tiers[-1].code if tiers else ""
     case = f"CASE {' '.join(whens)} ELSE %s END" if whens else "%s"
-    inner = ", ".join(["c.id AS customer_id", "COALESCE(m.computed_tier, '') AS old_tier", *inner_cols])
+    inner = ", ".join(["m.customer_id AS customer_id", "m.computed_tier AS old_tier", *inner_cols])
     sql = (
         f"INSERT INTO {metrics_table} (customer_id, computed_tier) "
         f"SELECT t.customer_id, t.new_tier FROM ("
         f"SELECT s.customer_id, s.old_tier, {case} AS new_tier FROM ("
-        f"SELECT {inner} FROM {customer_table} c LEFT JOIN {metrics_table} m ON m.customer_id = c.id"
+        f"SELECT {inner} FROM {metrics_table} m"
         f") s) t WHERE t.new_tier <> t.old_tier "
         f"ON CONFLICT (customer_id) DO UPDATE SET computed_tier = excluded.computed_tier"
     )
