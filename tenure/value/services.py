@@ -204,7 +204,7 @@ def _effective_tier_changes(*, as_of: datetime, actor, run, ended_customer_ids: 
         Value,
         When,
     )
-    from django.db.models.functions import Coalesce, Now
+    from django.db.models.functions import Cast, Coalesce, Now
 
     from tenure.customers.models import Customer
     from tenure.value.sql import upsert_from_queryset
@@ -229,8 +229,9 @@ def _effective_tier_changes(*, as_of: datetime, actor, run, ended_customer_ids: 
                 default=Value(TierChange.Source.COMPUTED),
                 output_field=CharField(),
             ),
-            t_actor=Value(actor.pk if getattr(actor, "pk", None) else None, output_field=BigIntegerField()),
-            t_run=Value(run.pk if run else None, output_field=BigIntegerField()),
+            # NULLs need a type on PostgreSQL (a bare NULL in a SELECT list is text).
+            t_actor=Cast(Value(actor.pk if getattr(actor, "pk", None) else None), BigIntegerField()),
+            t_run=Cast(Value(run.pk if run else None), BigIntegerField()),
         )
         .values("id", "tier", "t_to", "t_at", "t_source", "t_actor", "t_run")
     )
