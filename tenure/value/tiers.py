@@ -125,7 +125,7 @@ def parse_conditions(text: str, *, validate: bool = True) -> list[dict]:
             raise ValidationError(
                 {
                     "conditions": [
-                        _("Line %(n)s: write “metric operator number”, e.g. “orders >= 2”.") % {"n": i}
+                        _("Line %(n)s: write “metric operator number”, e.g. “order_count >= 2”.") % {"n": i}
                     ]
                 }
             )
@@ -151,11 +151,14 @@ def criteria_text(tier: TierDefinition, *, last: bool = False) -> str:
     if last:
         return _("Everyone not in a tier above")
     if tier.rule == TierDefinition.Rule.TOP_PERCENT:
-        text = _("Top %(percent)s%% by %(metric)s") % {
+        values = {
             "percent": _num(tier.percent),
             "metric": TIER_METRICS.get(tier.percent_metric, tier.percent_metric),
+            "conditions": conds,
         }
-        return text + (_(" among customers with %(conditions)s") % {"conditions": conds} if conds else "")
+        if conds:
+            return _("Top %(percent)s%% by %(metric)s among customers with %(conditions)s") % values
+        return _("Top %(percent)s%% by %(metric)s") % values
     if tier.rule == TierDefinition.Rule.CONDITIONS:
         return conds
     return _("Everyone not in a tier above")
