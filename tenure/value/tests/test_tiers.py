@@ -280,3 +280,24 @@ def test_definition_save_creates_and_audits(db, admin_user):
     ]
     assert criteria_text(t) == "revenue, last 12 months ≥ 5000; orders > 2"
     assert AuditEntry.objects.filter(model="value.tierdefinition", object_id=str(t.pk)).exists()
+
+
+def test_value_tiers_command_recomputes_and_prints_counts(db):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    people({"a": 100, "b": 0, "c": None})
+    out = StringIO()
+    call_command("value", "tiers", "--json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["tiers"] == {"lead": 2, "platinum": 1}
+    assert data["changes"] == 3
+
+
+def test_ending_an_override_without_metrics_gives_the_last_tier(db, manager):
+    cs = people({"new": None})
+    services.tier_override_set(customer=cs["new"], tier="gold", reason="VIP referral", actor=manager, now=NOW)
+    services.tier_override_end(customer=cs["new"], actor=manager, now=NOW)
+    assert tiers_of(cs) == {"new": "lead"}

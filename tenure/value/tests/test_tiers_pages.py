@@ -230,3 +230,8 @@ def test_outsider_gets_404_on_the_override_pages(client_for, outsider, manager, 
             assert c.post(reverse(name, args=[target.pk]), {"tier": "gold", "reason": "x"}).status_code == 404
     assert not TierOverride.objects.exists()
     assert client_for(outsider).get(tiered["ours"].get_absolute_url()).status_code == 404
+
+
+def test_tiers_page_wrong_method_and_login(client, client_for, agent, db):
+    assert client_for(agent).post(reverse("value:tiers")).status_code == 405
+    assert client.get(reverse("value:tiers")).status_code == 302
