@@ -19,6 +19,7 @@ from tenure.value.models import TierDefinition
 from tenure.value.tier_forms import MigrationForm, TierDefinitionForm, TierOverrideForm
 from tenure.value.tiers import (
     active_tiers,
+    customer_tier_panel,
     format_conditions,
     parse_conditions,
     tier_label,
@@ -215,3 +216,12 @@ def tier_override_end(request, pk: int):
     if services.tier_override_end(customer=customer, actor=request.user):
         messages.success(request, _("Tier override ended; the computed tier applies again."))
     return redirect(customer.get_absolute_url())
+
+
+@login_required
+@require_GET
+def customer_tier_history(request, pk: int):
+    """The customer's latest tier changes (HTMX fragment of the customer page's tier panel)."""
+    customer = get_customer_for_user(request.user, pk)
+    panel = customer_tier_panel(customer, request.user, history=20)
+    return render(request, "value/_customer_tier_history.html", {"customer": customer, "tier_panel": panel})

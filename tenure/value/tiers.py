@@ -346,10 +346,12 @@ def tier_movers(user, *, since, until, direction: str):
     return qs.order_by("r_to", "name", "id")
 
 
-def customer_tier_panel(customer, user, *, history: int = 10) -> dict:
-    """What the customer page shows about the tier, in two queries: the tier definitions (with the
-    customer's computed tier and active override as constant columns, which PostgreSQL evaluates
-    once) and the latest history entries. ``customer`` has already passed the visibility door."""
+def customer_tier_panel(customer, user, *, history: int = 0) -> dict:
+    """What the customer page shows about the tier, in one query: the tier definitions with the
+    customer's computed tier and active override as constant columns (uncorrelated subqueries,
+    evaluated once). With ``history``, also the latest that many changes (one more query); the
+    customer page loads them on demand (``tier_views.customer_tier_history``), keeping its budget.
+    ``customer`` has already passed the visibility door."""
     from django.db.models import Subquery
 
     from tenure.value.models import TierChange, TierOverride
@@ -371,7 +373,11 @@ def customer_tier_panel(customer, user, *, history: int = 10) -> dict:
     )
     names = {t.code: t.name for t in tiers}
     head = tiers[0] if tiers else None
-    entries = list(TierChange.objects.filter(customer_id=customer.pk).select_related("actor")[:history])
+    entries = (
+        list(TierChange.objects.filter(customer_id=customer.pk).select_related("actor")[:history])
+        if history
+        else []
+    )
     for e in entries:
         e.from_label = tier_label(e.from_tier, names)
         e.to_label = tier_label(e.to_tier, names)

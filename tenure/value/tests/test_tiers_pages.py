@@ -185,19 +185,43 @@ def test_migration_page_defaults_to_the_last_30_days(client_for, agent, db):
     assert r.context["since"] == timezone.localdate() - timedelta(days=30)
 
 
-def test_customer_page_shows_the_tier_panel_in_two_queries(
+def test_customer_page_shows_the_tier_panel_in_one_query(
     client_for, agent, tiered, django_assert_num_queries
 ):
     from tenure.value.tiers import customer_tier_panel
 
     customer = tiered["ours"]
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         panel = customer_tier_panel(customer, agent)
-    assert (panel["code"], panel["computed"], panel["override"]) == ("platinum", "platinum", None)
+    assert (panel["code"], panel["computed"], panel["override"], panel["label"]) == (
+        "platinum",
+        "platinum",
+        None,
+        "Platinum",
+    )
     r = client_for(agent).get(customer.get_absolute_url())
     body = r.content.decode()
     assert 'id="customer-tier"' in body and "Platinum" in body
+    assert reverse("value:customer_tier_history", args=[customer.pk]) in body
     assert reverse("value:tier_override", args=[customer.pk]) not in body  # agents cannot override
+
+
+def test_tier_history_fragment_in_two_queries(
+    client_for, agent, manager, tiered, django_assert_max_num_queries
+):
+    from tenure.value.tiers import customer_tier_panel
+
+    customer = tiered["ours"]
+    services.tier_override_set(customer=customer, tier="iron", reason="Dispute", actor=manager)
+    with django_assert_max_num_queries(2):
+        panel = customer_tier_panel(customer, agent, history=20)
+    assert [(e.from_label, e.to_label) for e in panel["history"]] == [("Platinum", "Iron"), ("—", "Platinum")]
+    url = reverse("value:customer_tier_history", args=[customer.pk])
+    r = client_for(agent).get(url)
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert "Platinum" in body and "Iron" in body and "manager" in body
+    assert client_for(agent).post(url).status_code == 405
 
 
 def test_manager_overrides_and_ends_from_the_customer_page(client_for, manager, tiered):
@@ -215,7 +239,7 @@ def test_manager_overrides_and_ends_from_the_customer_page(client_for, manager, 
     override = TierOverride.objects.get()
     assert timezone.localtime(override.expires_at).date().isoformat() == "2099-02-01"
     body = c.get(customer.get_absolute_url()).content.decode()
-    assert "Payment dispute" in body and "Tier history" in body
+    assert "Payment dispute" in body and "override" in body
     r = c.post(reverse("value:tier_override_end", args=[customer.pk]))
     customer.refresh_from_db()
     assert customer.tier == "platinum"
@@ -230,6 +254,8 @@ def test_outsider_gets_404_on_the_override_pages(client_for, outsider, manager, 
             assert c.post(reverse(name, args=[target.pk]), {"tier": "gold", "reason": "x"}).status_code == 404
     assert not TierOverride.objects.exists()
     assert client_for(outsider).get(tiered["ours"].get_absolute_url()).status_code == 404
+    url = reverse("value:customer_tier_history", args=[tiered["ours"].pk])
+    assert client_for(outsider).get(url).status_code == 404
 
 
 def test_tiers_page_wrong_method_and_login(client, client_for, agent, db):
