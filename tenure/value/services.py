@@ -251,7 +251,7 @@ def _effective_tier_changes(*, as_of: datetime, actor, run, ended_customer_ids: 
     )
     if n:
         codes = set(TierDefinition.objects.values_list("code", flat=True))
-        codes |= set(active.values_list("tier", flat=True).distinct())
+        codes |= set(active.order_by().values_list("tier", flat=True).distinct())
         codes.add("")
         for code in sorted(codes):
             has_this = Exists(active.filter(customer=OuterRef("pk"), tier=code))
