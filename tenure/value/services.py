@@ -449,7 +449,8 @@ TIER_FIELDS = [
 def tier_definition_save(*, actor, definition: TierDefinition | None = None, **fields) -> TierDefinition:
     """Create or update a tier definition (admins only); validated, audited. Takes effect at the next
     recompute (the tiers page has a button)."""
-    from django.core.exceptions import PermissionDenied
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.utils.translation import gettext as _
 
     from tenure.value.tiers import validate_rule
 
@@ -465,6 +466,9 @@ def tier_definition_save(*, actor, definition: TierDefinition | None = None, **f
             last = TierDefinition.objects.order_by("-position").values_list("position", flat=True).first()
             fields["position"] = (last or 0) + 1
     before = audit.snapshot(definition, TIER_FIELDS) if not creating else {}
+    if not creating and "code" in fields and fields["code"] != definition.code:
+        # History, overrides, SLA policies and routing rules refer to tiers by code.
+        raise ValidationError({"code": [_("The code of an existing tier cannot change.")]})
     for key, value in fields.items():
         setattr(definition, key, value)
     if definition.rule != TierDefinition.Rule.TOP_PERCENT:

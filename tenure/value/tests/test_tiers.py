@@ -301,3 +301,13 @@ def test_ending_an_override_without_metrics_gives_the_last_tier(db, manager):
     services.tier_override_set(customer=cs["new"], tier="gold", reason="VIP referral", actor=manager, now=NOW)
     services.tier_override_end(customer=cs["new"], actor=manager, now=NOW)
     assert tiers_of(cs) == {"new": "lead"}
+
+
+def test_the_code_of_an_existing_tier_cannot_change(db, admin_user):
+    gold = TierDefinition.objects.get(code="gold")
+    with pytest.raises(ValidationError) as exc:
+        services.tier_definition_save(actor=admin_user, definition=gold, code="golden")
+    assert "code" in exc.value.message_dict
+    services.tier_definition_save(actor=admin_user, definition=gold, code="gold", name_en="Gold+")
+    gold.refresh_from_db()
+    assert (gold.code, gold.name_en) == ("gold", "Gold+")

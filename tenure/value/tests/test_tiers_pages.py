@@ -261,3 +261,20 @@ def test_outsider_gets_404_on_the_override_pages(client_for, outsider, manager, 
 def test_tiers_page_wrong_method_and_login(client, client_for, agent, db):
     assert client_for(agent).post(reverse("value:tiers")).status_code == 405
     assert client.get(reverse("value:tiers")).status_code == 302
+
+
+def test_migration_page_query_count_does_not_grow_with_movers(
+    client_for, agent, customer, django_assert_max_num_queries
+):
+    d = datetime(2025, 3, 10, 6, tzinfo=UTC)
+    params = {"since": "2025-03-05", "until": "2025-03-20"}
+    _history(customer, (d.replace(day=1), "", "iron"), (d, "iron", "gold"))
+    c = client_for(agent)
+    with django_assert_max_num_queries(16) as small:
+        c.get(reverse("value:tier_migration"), params)
+    for i in range(8):
+        other = customer_create(actor=agent, name=f"Mover {i}")
+        _history(other, (d.replace(day=1), "", "lead"), (d, "lead", "platinum"))
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        r = c.get(reverse("value:tier_migration"), params)
+    assert len(r.context["page"].object_list) == 9
