@@ -84,7 +84,9 @@ def tier_edit(request, pk: int | None = None):
     _admin(request.user)
     definition = get_object_or_404(TierDefinition, pk=pk) if pk else None
     if request.method == "POST":
-        form = TierDefinitionForm(request.POST)
+        form = TierDefinitionForm(request.POST, initial={"code": definition.code} if definition else None)
+        if definition is not None:
+            form.fields["code"].disabled = True  # history, overrides and SLA policies refer to it
         if form.is_valid():
             data = dict(form.cleaned_data)
             try:
@@ -115,6 +117,7 @@ def tier_edit(request, pk: int | None = None):
                 "is_active": definition.is_active,
             }
         )
+        form.fields["code"].disabled = True
     else:
         last = TierDefinition.objects.order_by("-position").values_list("position", flat=True).first()
         form = TierDefinitionForm(initial={"position": (last or 0) + 1, "is_active": True})
