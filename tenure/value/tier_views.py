@@ -137,8 +137,9 @@ def tier_migration(request):
     else:
         return render(request, "value/tier_migration.html", {"form": form}, status=400)
     direction = "down" if request.GET.get("direction") == "down" else "up"
-    result = migration_matrix(request.user, since=since, until=until)
     tiers = list(TierDefinition.objects.order_by("position", "id"))
+    positions = {t.code: i for i, t in enumerate(tiers, start=1)}
+    result = migration_matrix(request.user, since=since, until=until, positions=positions)
     names = {t.code: t.name for t in tiers}
     codes = [t.code for t in tiers]
     seen = {c["from"] for c in result["cells"]} | {c["to"] for c in result["cells"]}
@@ -153,9 +154,8 @@ def tier_migration(request):
         }
         for f in from_codes
     ]
-    page = Paginator(tier_movers(request.user, since=since, until=until, direction=direction), 50).get_page(
-        request.GET.get("page")
-    )
+    movers = tier_movers(request.user, since=since, until=until, direction=direction, positions=positions)
+    page = Paginator(movers, 50).get_page(request.GET.get("page"))
     for c in page.object_list:
         c.from_label = tier_label(c.t_from, names)
         c.to_label = tier_label(c.t_to, names)

@@ -23,7 +23,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Value
 from django.utils.translation import gettext as _
 
 from tenure.value.models import TIER_METRICS, TIER_OPERATORS, CustomerMetrics, TierDefinition
@@ -274,54 +273,75 @@ def day_end(day):
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
-def _tier_at(moment):
-    from django.db.models import OuterRef, Subquery
+def _per_customer_sql(user, *, since, until) -> tuple[str, list]:
+    """SQL of (customer_id, t1, t2): for each visible customer with a tier at the end of ``until``,
+    its tier at the end of ``since`` (t1, NULL if none) and at the end of ``until`` (t2).
 
-    from tenure.value.models import TierChange
-
-    return Subquery(
-        TierChange.objects.filter(customer=OuterRef("pk"), changed_at__lt=moment)
-        .order_by("-changed_at", "-id")
-        .values("to_tier")[:1]
-    )
-
-
-def _rank(field: str, positions: dict[str, int]):
-    from django.db.models import Case, IntegerField, Value, When
-
-    whens = [When(**{field: code}, then=Value(pos)) for code, pos in positions.items()]
-    return Case(*whens, default=None, output_field=IntegerField()) if whens else Value(None, IntegerField())
-
-
-def migration_queryset(user, *, since, until):
-    """Visible customers that had a tier at the end of ``until``, annotated with their tier at the end
-    of ``since`` (``t_from``, "" if none), at the end of ``until`` (``t_to``) and the rank of each
-    (1 = highest; None for an unknown tier)."""
-    from django.db.models import CharField, Exists, OuterRef
-    from django.db.models.functions import Coalesce
+    One pass over the tier history up to ``until`` with two ROW_NUMBER windows (latest change
+    overall, latest change before ``since``), then one GROUP BY customer: no per-customer subquery.
+    The inner SELECT is built with the ORM, so dates are adapted for each database."""
+    from django.db.models import BooleanField, ExpressionWrapper, F, Q, Window
+    from django.db.models.functions import RowNumber
 
     from tenure.customers.models import Customer
     from tenure.value.models import TierChange
 
     start, end = day_end(since), day_end(until)
-    positions = {t.code: i for i, t in enumerate(TierDefinition.objects.order_by("position", "id"), start=1)}
-    return (
-        Customer.objects.visible_to(user)
-        .filter(Exists(TierChange.objects.filter(customer=OuterRef("pk"), changed_at__lt=end)))
-        .annotate(
-            t_from=Coalesce(_tier_at(start), Value(""), output_field=CharField()),
-            t_to=_tier_at(end),
+    before = ExpressionWrapper(Q(changed_at__lt=start), output_field=BooleanField())
+    latest = [F("changed_at").desc(), F("id").desc()]
+    inner = (
+        TierChange.objects.filter(
+            changed_at__lt=end, customer__in=Customer.objects.visible_to(user).values("pk")
         )
-        .annotate(r_from=_rank("t_from", positions), r_to=_rank("t_to", positions))
+        .order_by()
+        .annotate(
+            h_before=before,
+            h_rn_end=Window(RowNumber(), partition_by=[F("customer_id")], order_by=latest),
+            h_rn_start=Window(RowNumber(), partition_by=[F("customer_id"), before], order_by=latest),
+        )
+        .values("customer_id", "to_tier", "h_before", "h_rn_end", "h_rn_start")
     )
+    sql, params = inner.query.get_compiler(inner.db).as_sql()
+    per_customer = (
+        "SELECT x.customer_id AS customer_id, "
+        "MAX(CASE WHEN x.h_before AND x.h_rn_start = 1 THEN x.to_tier END) AS t1, "
+        "MAX(CASE WHEN x.h_rn_end = 1 THEN x.to_tier END) AS t2 "
+        f"FROM ({sql}) x GROUP BY x.customer_id"
+    )
+    return per_customer, list(params)
 
 
-def tier_migration(user, *, since, until) -> dict:
-    """The from→to matrix of counts between the ends of two days, over visible customers."""
-    from django.db.models import Count
+def _rank_sql(column: str, positions: dict[str, int]) -> tuple[str, list]:
+    if not positions:
+        return "NULL", []
+    whens = " ".join("WHEN %s THEN %s" for _ in positions)
+    params = [v for code, pos in positions.items() for v in (code, pos)]
+    return f"CASE {column} {whens} END", params
 
-    qs = migration_queryset(user, since=since, until=until)
-    cells = list(qs.order_by().values("t_from", "t_to", "r_from", "r_to").annotate(n=Count("id")))
+
+def _positions() -> dict[str, int]:
+    codes = TierDefinition.objects.order_by("position", "id").values_list("code", flat=True)
+    return {code: i for i, code in enumerate(codes, start=1)}
+
+
+def tier_migration(user, *, since, until, positions: dict[str, int] | None = None) -> dict:
+    """The from→to matrix of counts between the ends of two days, over visible customers that had a
+    tier at the end of ``until``; "" as from = no tier yet at the end of ``since``."""
+    positions = _positions() if positions is None else positions
+    base, params = _per_customer_sql(user, since=since, until=until)
+    r1, p1 = _rank_sql("y.t1", positions)
+    r2, p2 = _rank_sql("y.t2", positions)
+    sql = (
+        f"SELECT COALESCE(y.t1, '') AS t_from, y.t2 AS t_to, {r1} AS r_from, {r2} AS r_to, COUNT(*) "
+        f"FROM ({base}) y GROUP BY y.t1, y.t2"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*p1, *p2, *params])
+        cells = [
+            dict(zip(["t_from", "t_to", "r_from", "r_to", "n"], row, strict=True))
+            for row in cursor.fetchall()
+        ]
+    cells.sort(key=lambda c: (c["r_from"] or 0, c["r_to"] or 0, c["t_from"], c["t_to"]))
     up = sum(c["n"] for c in cells if c["r_from"] and c["r_to"] and c["r_to"] < c["r_from"])
     down = sum(c["n"] for c in cells if c["r_from"] and c["r_to"] and c["r_to"] > c["r_from"])
     entered = sum(c["n"] for c in cells if not c["t_from"])
@@ -334,16 +354,56 @@ def tier_migration(user, *, since, until) -> dict:
     }
 
 
-def tier_movers(user, *, since, until, direction: str):
-    """Visible customers who moved up (or down) between the two days, highest new tier first."""
-    from django.db.models import F
+class Movers:
+    """Visible customers who moved up (or down) between the ends of two days, highest new tier
+    first: a sliceable, countable sequence for Django's Paginator (SQL LIMIT/OFFSET per page, then
+    the page's customers through the visibility door). Items are customers with ``t_from``/``t_to``."""
 
-    qs = migration_queryset(user, since=since, until=until).filter(r_from__isnull=False, r_to__isnull=False)
-    if direction == "down":
-        qs = qs.filter(r_to__gt=F("r_from"))
-    else:
-        qs = qs.filter(r_to__lt=F("r_from"))
-    return qs.order_by("r_to", "name", "id")
+    def __init__(self, user, *, since, until, direction: str, positions: dict[str, int] | None = None):
+        self.user = user
+        positions = _positions() if positions is None else positions
+        base, params = _per_customer_sql(user, since=since, until=until)
+        r1, p1 = _rank_sql("y.t1", positions)
+        r2, p2 = _rank_sql("y.t2", positions)
+        op = ">" if direction == "down" else "<"
+        self.sql = (
+            f"SELECT z.customer_id, z.t1, z.t2 FROM (SELECT y.customer_id, y.t1, y.t2, {r1} AS r1, {r2} AS r2 "
+            f"FROM ({base}) y) z WHERE z.r1 IS NOT NULL AND z.r2 IS NOT NULL AND z.r2 {op} z.r1"
+        )
+        self.params = [*p1, *p2, *params]
+
+    def count(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({self.sql}) m", self.params)
+            return cursor.fetchone()[0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        from tenure.customers.models import Customer
+
+        if not isinstance(key, slice):
+            return self[key : key + 1][0]
+        start, stop = key.start or 0, key.stop
+        sql = f"{self.sql} ORDER BY z.r2, z.customer_id"
+        if stop is not None:
+            sql += f" LIMIT {max(int(stop) - int(start), 0)} OFFSET {int(start)}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, self.params)
+            rows = cursor.fetchall()
+        customers = Customer.objects.visible_to(self.user).in_bulk([r[0] for r in rows])
+        out = []
+        for customer_id, t1, t2 in rows:
+            customer = customers.get(customer_id)
+            if customer is not None:
+                customer.t_from, customer.t_to = t1 or "", t2
+                out.append(customer)
+        return out
+
+
+def tier_movers(user, *, since, until, direction: str, positions: dict[str, int] | None = None) -> Movers:
+    return Movers(user, since=since, until=until, direction=direction, positions=positions)
 
 
 def customer_tier_panel(customer, user, *, history: int = 0) -> dict:
