@@ -126,6 +126,23 @@ def tier_edit(request, pk: int | None = None):
 
 @login_required
 @require_GET
+def tier_customers(request, code: str):
+    """The visible customers of one tier (R2.3: "search the customers of any tier at will")."""
+    from tenure.customers.models import Customer
+
+    definition = get_object_or_404(TierDefinition, code=code)
+    qs = (
+        Customer.objects.visible_to(request.user)
+        .filter(tier=code)
+        .select_related("owner", "metrics")
+        .order_by("name", "id")
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "value/tier_customers.html", {"definition": definition, "page": page})
+
+
+@login_required
+@require_GET
 def tier_migration(request):
     today = timezone.localdate()
     data = request.GET if "since" in request.GET or "until" in request.GET else None

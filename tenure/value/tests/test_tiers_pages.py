@@ -278,3 +278,24 @@ def test_migration_page_query_count_does_not_grow_with_movers(
     with django_assert_max_num_queries(len(small.captured_queries)):
         r = c.get(reverse("value:tier_migration"), params)
     assert len(r.context["page"].object_list) == 9
+
+
+def test_tier_customers_lists_only_visible_customers_without_n_plus_1(
+    client_for, agent, tiered, django_assert_max_num_queries
+):
+    c = client_for(agent)
+    url = reverse("value:tier_customers", args=["lead"])
+    with django_assert_max_num_queries(12) as small:
+        r = c.get(url)
+    assert [x.name for x in r.context["page"].object_list] == ["王芳"]  # not the outsider's lead
+    for i in range(6):
+        extra = customer_create(actor=agent, name=f"Lead {i}")
+        CustomerMetrics.objects.create(customer=extra)
+    services.tiers_recompute()
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        r = c.get(url)
+    assert r.context["page"].paginator.count == 7
+    assert c.get(reverse("value:tier_customers", args=["diamond"])).status_code == 404
+    assert c.post(url).status_code == 405
+    body = c.get(reverse("value:tiers")).content.decode()
+    assert reverse("value:tier_customers", args=["platinum"]) in body
