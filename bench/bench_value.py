@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_value.py --db postgres://…/tenure_valbench --generate 100000   # make data first
     .venv/bin/python bench/bench_value.py --db postgres://…/tenure_bench --read-only
 
-Steps: the full recompute (metrics, ABC, RFM, lifecycle; each step timed), the BG/NBD + Gamma-Gamma
+Steps: the full recompute (metrics, ABC, RFM, lifecycle, tiers; each step timed), the BG/NBD + Gamma-Gamma
 fit (data extraction and fit timed apart), the basket rules. Each is compared with a plain SQL
 "floor" that reads the same rows once (orders grouped per customer; order lines), and the ratio is
 printed. --read-only (implied when the database has no value tables) never writes: it runs
@@ -173,6 +173,10 @@ def main() -> None:
             t["recompute_again_steps"] = run.detail["timings"]
             with timed(t, "vacuum_again"):
                 metrics_vacuum()
+            from tenure.value.services import tiers_recompute
+
+            with timed(t, "tiers_only"):  # `tenure value tiers`: the tier step alone, steady state
+                tiers_recompute(as_of=as_of)
             out["ratio_recompute_to_floor"] = round(t["recompute"] / t["floor_orders"], 2)
         out["peak_mb_after_metrics"] = peak_mb()
 

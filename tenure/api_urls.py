@@ -12,6 +12,7 @@ from tenure.interactions.api import InteractionViewSet
 from tenure.segments.api import register as register_segments
 from tenure.service.api import register as register_service
 from tenure.value.api import register as register_value
+from tenure.value.tier_api import register as register_tiers
 
 
 def not_found(request, *args, **kwargs):
@@ -53,5 +54,6 @@ router.register("tokens", TokenViewSet, basename="token")
 register_service(router)
 register_value(router)
 register_segments(router)
+register_tiers(router)
 
 urlpatterns = [*router.urls, re_path(r"^.*$", not_found, name="api-not-found")]

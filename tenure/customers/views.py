@@ -289,6 +289,7 @@ def _timeline_context(customer: Customer, before_raw: str | None) -> dict:
 @require_GET
 def customer_detail(request, pk: int):
     from tenure.interactions.forms import InteractionForm
+    from tenure.value.tiers import customer_tier_panel
 
     customer = get_customer_for_user(request.user, pk)
     context = {
@@ -307,6 +308,7 @@ def customer_detail(request, pk: int):
             label for value, label in Customer.Channel.choices if value in (customer.allowed_channels or [])
         ],
         "tab": "overview",
+        "tier_panel": customer_tier_panel(customer, request.user),
         **_timeline_context(customer, request.GET.get("before")),
         "recommendations": recommendations_for(customer),
     }

@@ -55,8 +55,8 @@ def build_clock(calendar: WorkCalendar, days: list[CalendarDay]) -> WorkingCalen
 
 
 def customer_tier(customer) -> str:
-    """The customer's service tier. Tiers arrive with issue #3; until then `attributes["tier"]`."""
-    return str((customer.attributes or {}).get("tier") or "")
+    """The customer's effective tier code (Customer.tier, written by the tier engine in tenure.value)."""
+    return customer.tier or ""
 
 
 def policy_for(*, category: str, priority: str, tier: str) -> SlaPolicy | None:

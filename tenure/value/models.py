@@ -90,6 +90,8 @@ class CustomerMetrics(models.Model):
     # Lifecycle stage as computed by the rules, and since when the customer has been in it.
     lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=16, blank=True, db_default="")
     stage_since = models.DateTimeField(_("in this stage since"), null=True, blank=True)
+    # Tier by the rules (tiers.py), before any manual override; Customer.tier is the effective one.
+    computed_tier = models.CharField(_("computed tier"), max_length=32, blank=True, db_default="")
     created_at = models.DateTimeField(db_default=Now())
     computed_at = models.DateTimeField(_("computed at"), db_default=Now())
 
@@ -214,3 +216,164 @@ class AssociationRule(models.Model):
 
     def __str__(self) -> str:
         return f"rule {self.pk}"
+
+
+# --- Tiers (R2.3, R3.1) ------------------------------------------------------------------------
+# The CustomerMetrics columns a tier rule may read: numbers only, so that a rule compiles to the
+# same SQL comparison on SQLite and PostgreSQL. Label, and whether it is money (for display).
+TIER_METRICS: dict[str, str] = {
+    "revenue": _("lifetime revenue"),
+    "margin": _("lifetime margin"),
+    "revenue_12m": _("revenue, last 12 months"),
+    "margin_12m": _("margin, last 12 months"),
+    "order_count": _("orders"),
+    "return_count": _("returns"),
+    "purchase_days": _("days with a purchase"),
+    "tenure_days": _("tenure (days)"),
+    "recency_days": _("days since last purchase"),
+    "avg_order_value": _("average order value"),
+    "typical_gap_days": _("typical days between purchases"),
+    "days_since_contact": _("days since last contact"),
+    "complaints_12m": _("complaints, last 12 months"),
+    "referrals": _("referrals made"),
+    "marketing_cost": _("marketing cost"),
+    "abc_value": _("ABC value"),
+    "rfm_r": _("recency score"),
+    "rfm_f": _("frequency score"),
+    "rfm_m": _("monetary score"),
+    "clv_value": _("lifetime value (discounted)"),
+    "clv_expected_purchases": _("expected purchases"),
+    "clv_p_alive": _("probability still a customer"),
+    "churn_risk": _("churn risk"),
+}
+TIER_OPERATORS: dict[str, str] = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "=", "!=": "≠"}
+
+
+class TierDefinition(models.Model):
+    """One tier: an ordered rule over the customer metrics. The first matching rule wins; the last
+    active tier catches everyone no rule above matched (whatever its own rule says)."""
+
+    class Rule(models.TextChoices):
+        TOP_PERCENT = "top_percent", _("top percent by a metric")
+        CONDITIONS = "conditions", _("all conditions met")
+        EVERYONE = "everyone", _("everyone else")
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=64)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=64)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    rule = models.CharField(_("rule"), max_length=16, choices=Rule.choices, default=Rule.CONDITIONS)
+    percent = models.DecimalField(_("top percent"), max_digits=6, decimal_places=3, null=True, blank=True)
+    percent_metric = models.CharField(_("ranked by"), max_length=32, blank=True)
+    conditions = models.JSONField(_("conditions"), default=list, blank=True)
+    description_en = models.TextField(_("criteria for customers (English)"), blank=True)
+    description_zh = models.TextField(_("criteria for customers (Chinese)"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("tier")
+        verbose_name_plural = _("tiers")
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self) -> None:
+        from tenure.value.tiers import validate_rule
+
+        validate_rule(
+            rule=self.rule,
+            percent=self.percent,
+            percent_metric=self.percent_metric,
+            conditions=self.conditions,
+        )
+
+    @property
+    def name(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+    @property
+    def description(self) -> str:
+        from django.utils.translation import get_language
+
+        zh = (get_language() or "").startswith("zh")
+        return (self.description_zh if zh else self.description_en) or (
+            self.description_en or self.description_zh
+        )
+
+
+class TierOverride(models.Model):
+    """A manual tier for one customer, with a reason and an optional expiry; at most one active."""
+
+    class EndReason(models.TextChoices):
+        EXPIRED = "expired", _("expired")
+        REMOVED = "removed", _("removed")
+        REPLACED = "replaced", _("replaced")
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="tier_overrides"
+    )
+    tier = models.CharField(_("tier"), max_length=32)
+    reason = models.TextField(_("reason"))
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    end_reason = models.CharField(_("end reason"), max_length=10, choices=EndReason.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("tier override")
+        verbose_name_plural = _("tier overrides")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(ended_at__isnull=True),
+                name="value_tier_override_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.tier}"
+
+
+class TierChange(models.Model):
+    """Every change of a customer's effective tier (Customer.tier), with its date and cause."""
+
+    class Source(models.TextChoices):
+        COMPUTED = "computed", _("computed")
+        OVERRIDE = "override", _("override")
+        OVERRIDE_ENDED = "override_ended", _("override ended")
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="tier_changes")
+    from_tier = models.CharField(_("from"), max_length=32, blank=True)
+    to_tier = models.CharField(_("to"), max_length=32, blank=True)
+    changed_at = models.DateTimeField(_("changed at"))
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    run = models.ForeignKey(MetricsRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("tier change")
+        verbose_name_plural = _("tier changes")
+        indexes = [
+            models.Index(fields=["customer", "changed_at"], name="value_tierchg_cust_idx"),
+            models.Index(fields=["changed_at"], name="value_tierchg_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.from_tier} → {self.to_tier}"

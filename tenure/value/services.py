@@ -13,7 +13,14 @@ from tenure.accounts import audit
 from tenure.accounts.models import AuditEntry
 from tenure.value import clv, metrics
 from tenure.value.conf import value_settings
-from tenure.value.models import ClvFit, CustomerMetrics, MetricsRun
+from tenure.value.models import (
+    ClvFit,
+    CustomerMetrics,
+    MetricsRun,
+    TierChange,
+    TierDefinition,
+    TierOverride,
+)
 from tenure.value.sql import ANALYTIC_WORK_MEM, upsert_rows
 
 log = logging.getLogger(__name__)
@@ -66,6 +73,8 @@ def metrics_recompute(*, actor=None, as_of: datetime | None = None, with_clv: bo
         timings["clv"] = round(time.perf_counter() - start, 3)
     step("classify", metrics.classify, as_of=as_of, conf=conf)
     changes = step("stage_changes", metrics.record_stage_changes, as_of=as_of, run_id=run.pk)
+    tier_result = step("tiers", tiers_apply, as_of=as_of, actor=actor, run=run)
+    detail["tier_changes"] = tier_result["changes"]
     run.customers = customers
     run.stage_changes = changes
     run.status = MetricsRun.Status.OK
@@ -76,8 +85,11 @@ def metrics_recompute(*, actor=None, as_of: datetime | None = None, with_clv: bo
         actor=actor,
         action=AuditEntry.Action.UPDATE,
         instance=run,
-        changes={"customers": customers, "stage_changes": changes},
-        summary=f"value metrics recomputed for {customers} customers, {changes} stage changes",
+        changes={"customers": customers, "stage_changes": changes, "tier_changes": tier_result["changes"]},
+        summary=(
+            f"value metrics recomputed for {customers} customers, {changes} stage changes, "
+            f"{tier_result['changes']} tier changes"
+        ),
     )
     return run
 
@@ -174,3 +186,307 @@ def metrics_vacuum() -> bool:
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM (ANALYZE) {CustomerMetrics._meta.db_table}")
     return True
+
+
+# --- Tiers ---------------------------------------------------------------------------------------
+def _effective_tier_changes(*, as_of: datetime, actor, run, ended_customer_ids: list[int], fallback: str):
+    """Customers whose stored tier differs from the effective one (active override, else computed),
+    as an INSERT … SELECT into TierChange; then one UPDATE of Customer.tier per tier code."""
+    from django.db.models import (
+        BigIntegerField,
+        Case,
+        CharField,
+        DateTimeField,
+        Exists,
+        F,
+        FilteredRelation,
+        OuterRef,
+        Value,
+        When,
+    )
+    from django.db.models.functions import Cast, Coalesce, Now
+
+    from tenure.customers.models import Customer
+    from tenure.value.sql import upsert_from_queryset
+
+    active = TierOverride.objects.filter(ended_at__isnull=True)
+    has_override = Exists(active.filter(customer=OuterRef("pk")))
+    changed = (
+        Customer.objects.order_by()
+        # LEFT JOINs (hash joins on PostgreSQL), not a correlated subquery per customer.
+        .annotate(ov=FilteredRelation("tier_overrides", condition=Q(tier_overrides__ended_at__isnull=True)))
+        .annotate(
+            t_to=Coalesce(
+                F("ov__tier"), F("metrics__computed_tier"), Value(fallback), output_field=CharField()
+            )
+        )
+        .exclude(tier=F("t_to"))
+        .annotate(
+            t_at=Value(as_of, output_field=DateTimeField()),
+            t_source=Case(
+                When(pk__in=ended_customer_ids, then=Value(TierChange.Source.OVERRIDE_ENDED)),
+                When(ov__id__isnull=False, then=Value(TierChange.Source.OVERRIDE)),
+                default=Value(TierChange.Source.COMPUTED),
+                output_field=CharField(),
+            ),
+            # NULLs need a type on PostgreSQL (a bare NULL in a SELECT list is text).
+            t_actor=Cast(Value(actor.pk if getattr(actor, "pk", None) else None), BigIntegerField()),
+            t_run=Cast(Value(run.pk if run else None), BigIntegerField()),
+        )
+        .values("id", "tier", "t_to", "t_at", "t_source", "t_actor", "t_run")
+    )
+    n = upsert_from_queryset(
+        TierChange,
+        changed,
+        {
+            "customer_id": "id",
+            "from_tier": "tier",
+            "to_tier": "t_to",
+            "changed_at": "t_at",
+            "source": "t_source",
+            "actor_id": "t_actor",
+            "run_id": "t_run",
+        },
+        None,
+    )
+    if n:
+        codes = set(TierDefinition.objects.values_list("code", flat=True))
+        codes |= set(active.order_by().values_list("tier", flat=True).distinct())
+        codes.add("")
+        for code in sorted(codes):
+            has_this = Exists(active.filter(customer=OuterRef("pk"), tier=code))
+            computed = Q(metrics__computed_tier=code)
+            if code == fallback:
+                computed |= Q(metrics__isnull=True)
+            Customer.objects.filter(has_this | (~has_override & computed)).exclude(tier=code).update(
+                tier=code, updated_at=Now()
+            )
+    return n
+
+
+def tiers_apply(*, as_of: datetime, actor=None, run=None) -> dict:
+    """The tier step of a recompute (no audit entry of its own; see ``tiers_recompute``)."""
+    from tenure.customers.models import Customer
+    from tenure.value.tiers import active_tiers, compute_tiers
+
+    tiers = active_tiers()
+    computed = compute_tiers(tiers)
+    expired = list(
+        TierOverride.objects.filter(ended_at__isnull=True, expires_at__lte=as_of).values_list(
+            "pk", "customer_id"
+        )
+    )
+    if expired:
+        TierOverride.objects.filter(pk__in=[pk for pk, _ in expired]).update(
+            ended_at=as_of, end_reason=TierOverride.EndReason.EXPIRED, updated_at=timezone.now()
+        )
+        for pk, customer_id in expired:
+            audit.record(
+                actor=actor,
+                action=AuditEntry.Action.UPDATE,
+                instance=TierOverride(pk=pk),
+                customer=Customer(pk=customer_id),
+                changes={"end_reason": TierOverride.EndReason.EXPIRED},
+                summary="tier override expired",
+            )
+    changes = _effective_tier_changes(
+        as_of=as_of,
+        actor=actor,
+        run=run,
+        ended_customer_ids=[c for _, c in expired],
+        fallback=tiers[-1].code if tiers else "",
+    )
+    return {"computed": computed, "overrides_ended": len(expired), "changes": changes}
+
+
+@transaction.atomic
+def tiers_recompute(*, actor=None, as_of: datetime | None = None) -> dict:
+    """Recompute every customer's tier from the stored metrics (no metrics recompute): computed tier,
+    expired overrides ended, Customer.tier and TierChange written only where the tier changed."""
+    as_of = as_of or timezone.now()
+    start = time.perf_counter()
+    result = tiers_apply(as_of=as_of, actor=actor)
+    result["seconds"] = round(time.perf_counter() - start, 3)
+    first = TierDefinition.objects.order_by("position", "id").first()
+    if first is not None:
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            instance=first,
+            changes={k: result[k] for k in ("computed", "overrides_ended", "changes")},
+            summary=f"tiers recomputed: {result['changes']} tier changes",
+        )
+    return result
+
+
+def _require_manager(actor) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    if not (actor is not None and getattr(actor, "is_manager", False) and actor.can_write):
+        raise PermissionDenied("Only managers and admins can override a customer's tier.")
+
+
+def _apply_tier(*, customer, tier: str, source: str, actor, now: datetime) -> bool:
+    from django.db.models.functions import Now
+
+    from tenure.customers.models import Customer
+
+    # The stored tier, not the possibly stale one of the instance (a recompute may have run since).
+    current = (
+        Customer.objects.select_for_update().filter(pk=customer.pk).values_list("tier", flat=True).first()
+    )
+    customer.tier = current or ""
+    if customer.tier == tier:
+        return False
+    TierChange.objects.create(
+        customer=customer, from_tier=customer.tier, to_tier=tier, changed_at=now, source=source, actor=actor
+    )
+    Customer.objects.filter(pk=customer.pk).update(tier=tier, updated_at=Now())
+    customer.tier = tier
+    return True
+
+
+@transaction.atomic
+def tier_override_set(
+    *,
+    customer,
+    tier: str,
+    reason: str,
+    expires_at: datetime | None = None,
+    actor,
+    now: datetime | None = None,
+) -> TierOverride:
+    """Give ``customer`` a manual tier (replacing any active override), effective at once."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    _require_manager(actor)
+    now = now or timezone.now()
+    errors = {}
+    if not TierDefinition.objects.filter(code=tier, is_active=True).exists():
+        errors["tier"] = [_("Choose one of the active tiers.")]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Give a reason for the override.")]
+    if expires_at is not None and expires_at <= now:
+        errors["expires_at"] = [_("The expiry must be in the future.")]
+    if errors:
+        raise ValidationError(errors)
+    TierOverride.objects.select_for_update().filter(customer=customer, ended_at__isnull=True).update(
+        ended_at=now, ended_by=actor, end_reason=TierOverride.EndReason.REPLACED, updated_at=now
+    )
+    override = TierOverride(
+        customer=customer, tier=tier, reason=reason.strip(), expires_at=expires_at, created_by=actor
+    )
+    override.full_clean()
+    override.save()
+    _apply_tier(customer=customer, tier=tier, source=TierChange.Source.OVERRIDE, actor=actor, now=now)
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=override,
+        customer=customer,
+        changes={"tier": tier, "reason": override.reason, "expires_at": audit._plain(expires_at)},
+        summary=f"tier override: {tier}",
+    )
+    return override
+
+
+@transaction.atomic
+def tier_override_end(*, customer, actor, now: datetime | None = None) -> TierOverride | None:
+    """End the customer's active override; the computed tier applies again at once."""
+    _require_manager(actor)
+    now = now or timezone.now()
+    override = (
+        TierOverride.objects.select_for_update().filter(customer=customer, ended_at__isnull=True).first()
+    )
+    if override is None:
+        return None
+    override.ended_at = now
+    override.ended_by = actor
+    override.end_reason = TierOverride.EndReason.REMOVED
+    override.save(update_fields=["ended_at", "ended_by", "end_reason", "updated_at"])
+    # No computed tier yet (no metrics row since the customer was created): the last tier, as a
+    # recompute would give.
+    computed = CustomerMetrics.objects.filter(customer_id=customer.pk).values_list(
+        "computed_tier", flat=True
+    ).first() or (
+        TierDefinition.objects.filter(is_active=True)
+        .order_by("-position", "-id")
+        .values_list("code", flat=True)
+        .first()
+        or ""
+    )
+    _apply_tier(
+        customer=customer, tier=computed, source=TierChange.Source.OVERRIDE_ENDED, actor=actor, now=now
+    )
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=override,
+        customer=customer,
+        changes={"end_reason": override.end_reason, "tier": [override.tier, computed]},
+        summary=f"tier override ended: {override.tier} → {computed or '—'}",
+    )
+    return override
+
+
+TIER_FIELDS = [
+    "code",
+    "name_en",
+    "name_zh",
+    "position",
+    "rule",
+    "percent",
+    "percent_metric",
+    "conditions",
+    "description_en",
+    "description_zh",
+    "is_active",
+]
+
+
+@transaction.atomic
+def tier_definition_save(*, actor, definition: TierDefinition | None = None, **fields) -> TierDefinition:
+    """Create or update a tier definition (admins only); validated, audited. Takes effect at the next
+    recompute (the tiers page has a button)."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.utils.translation import gettext as _
+
+    from tenure.value.tiers import validate_rule
+
+    if not (actor is not None and getattr(actor, "is_admin", False)):
+        raise PermissionDenied("Only admins can edit tier definitions.")
+    unknown = set(fields) - set(TIER_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown tier fields: {sorted(unknown)}")
+    creating = definition is None
+    if creating:
+        definition = TierDefinition()
+        if "position" not in fields:
+            last = TierDefinition.objects.order_by("-position").values_list("position", flat=True).first()
+            fields["position"] = (last or 0) + 1
+    before = audit.snapshot(definition, TIER_FIELDS) if not creating else {}
+    if not creating and "code" in fields and fields["code"] != definition.code:
+        # History, overrides, SLA policies and routing rules refer to tiers by code.
+        raise ValidationError({"code": [_("The code of an existing tier cannot change.")]})
+    for key, value in fields.items():
+        setattr(definition, key, value)
+    if definition.rule != TierDefinition.Rule.TOP_PERCENT:
+        definition.percent = definition.percent if definition.percent not in ("",) else None
+    definition.conditions = validate_rule(
+        rule=definition.rule,
+        percent=definition.percent,
+        percent_metric=definition.percent_metric,
+        conditions=definition.conditions,
+    )
+    definition.full_clean()
+    definition.save()
+    after = audit.snapshot(definition, TIER_FIELDS)
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE if creating else AuditEntry.Action.UPDATE,
+        instance=definition,
+        changes=after if creating else audit.diff(before, after),
+        summary=f"tier {definition.code} {'created' if creating else 'updated'}",
+    )
+    return definition

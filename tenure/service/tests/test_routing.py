@@ -4,6 +4,7 @@ from tenure.customers.services import customer_update
 from tenure.service.models import RoutingRule
 from tenure.service.services import routing_rule_save, ticket_create
 from tenure.service.tests.conftest import MONDAY_9
+from tenure.value.services import tier_override_set
 
 
 def test_keyword_rule_sends_to_technical_team(customer, agent, admin_user, policy):
@@ -55,7 +56,10 @@ def test_rules_match_tier_and_language_in_order(customer, agent, admin_user, pol
     )
     t = ticket_create(customer=customer, actor=agent, subject="Hello", language="en", now=MONDAY_9)
     assert t.assignee == english
-    customer_update(customer=customer, actor=agent, attributes={"tier": "gold"})
+    customer_update(customer=customer, actor=agent, attributes={"tier": "platinum"})  # not the tier
+    t = ticket_create(customer=customer, actor=agent, subject="Hello", language="en", now=MONDAY_9)
+    assert t.assignee == english
+    tier_override_set(customer=customer, tier="gold", reason="Key account", actor=admin_user)
     t = ticket_create(customer=customer, actor=agent, subject="Hello", language="en", now=MONDAY_9)
     assert t.assignee == vip
 
@@ -64,3 +68,16 @@ def test_without_rules_the_customer_team_and_representative_get_it(customer, age
     customer_update(customer=customer, actor=agent, representative=agent)
     t = ticket_create(customer=customer, actor=agent, subject="Hello", now=MONDAY_9)
     assert (t.team, t.assignee) == (customer.team, agent)
+
+
+def test_sla_policy_follows_the_effective_tier(customer, admin_user, policy):
+    from tenure.service import sla
+    from tenure.service.models import SlaPolicy
+
+    vip = SlaPolicy.objects.create(
+        name="VIP", tier="gold", first_response_minutes=15, resolution_minutes=60, calendar=policy.calendar
+    )
+    assert sla.customer_tier(customer) == ""
+    tier_override_set(customer=customer, tier="gold", reason="Key account", actor=admin_user)
+    assert sla.customer_tier(customer) == "gold"
+    assert sla.policy_for(category="", priority="", tier=sla.customer_tier(customer)) == vip

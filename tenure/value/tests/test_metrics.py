@@ -139,7 +139,7 @@ def test_recompute_is_idempotent_and_audited_once(computed, shop):
     assert run.stage_changes == 0 and run.status == MetricsRun.Status.OK
     entries = AuditEntry.objects.filter(model="value.metricsrun")
     assert entries.count() == 2
-    assert entries.first().changes == {"customers": 6, "stage_changes": 0}
+    assert entries.first().changes == {"customers": 6, "stage_changes": 0, "tier_changes": 0}
 
 
 def test_deleted_orders_disappear_from_metrics_on_recompute(computed, shop):
@@ -214,5 +214,6 @@ def test_every_stored_column_has_the_expected_value(computed):
         "churn_risk": 10 / 644,
         "lifecycle_stage": "active",
         "stage_since": AS_OF,
+        "computed_tier": "platinum",
         "computed_at": AS_OF,
     }

@@ -1,4 +1,4 @@
-"""`tenure value recompute|pareto|abc|rfm|clv-fit|basket [--json]`: the value engine for analysts.
+"""`tenure value recompute|tiers|pareto|abc|rfm|clv-fit|basket [--json]`: the value engine for analysts.
 
 These are whole-company analyses (command line, for analysts and admins); per-user reads go through
 the selectors, which take a user and Customer.objects.visible_to(user).
@@ -33,6 +33,10 @@ class Command(BaseCommand):
         rec.add_argument("--as-of", help="Compute as of this date (default: now).")
         rec.add_argument("--no-clv", action="store_true", help="Skip the lifetime-value fit.")
         rec.add_argument("--json", action="store_true")
+
+        tie = sub.add_parser("tiers", help="Recompute tiers only (from the stored metrics); counts per tier.")
+        tie.add_argument("--as-of", help="Recompute as of this date (default: now); overrides expire by it.")
+        tie.add_argument("--json", action="store_true")
 
         par = sub.add_parser("pareto", help="Share of customers vs share of net revenue and margin.")
         par.add_argument("--since", help="First day of the period (inclusive).")
@@ -89,6 +93,21 @@ class Command(BaseCommand):
                 **run.detail,
             },
             opts["json"],
+        )
+
+    def do_tiers(self, opts):
+        from django.db.models import Count
+
+        from tenure.customers.models import Customer
+        from tenure.value.services import tiers_recompute
+
+        as_of = parse_date(opts["as_of"]) if opts["as_of"] else None
+        result = tiers_recompute(as_of=as_of)
+        counts = dict(
+            Customer.objects.order_by().values("tier").annotate(n=Count("id")).values_list("tier", "n")
+        )
+        self.emit(
+            {**result, "tiers": dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))}, opts["json"]
         )
 
     def do_pareto(self, opts):
