@@ -44,7 +44,15 @@ def test_dashboard_charts_draw_in_english_and_chinese(live_server, browser_page,
     page.goto(f"{live_server.url}/value/")
     page.wait_for_load_state("load")
     assert page.evaluate("typeof window.echarts") == "object", page.failed_requests
-    core = {"pareto-chart-data", "abc-chart-data", "rfm-chart-data", "stage-chart-data", "cohort-chart-data"}
+    core = {
+        "pareto-chart-data",
+        "abc-chart-data",
+        "rfm-chart-data",
+        "stage-chart-data",
+        "cohort-chart-data",
+        "tier-chart-data",
+        "tier-migration-chart-data",
+    }
     page.wait_for_selector("[data-chart-ready]")
     assert_all_drawn(page, core)
     assert "of revenue" in page.locator("#pareto-card .keynumber").inner_text()

@@ -110,17 +110,10 @@ class Field:
 
 
 def tier_choices():
-    """The tier codes of the value app when it defines them, else the default four."""
-    from django.apps import apps
+    """The tier definitions of the value app, in order, named in the user's language."""
+    from tenure.value.models import TierDefinition
 
-    try:
-        model = apps.get_model("value", "TierDefinition")
-    except LookupError:
-        return DEFAULT_TIERS
-    try:
-        rows = list(model.objects.values_list("code", "name"))
-    except Exception:  # noqa: BLE001 - an unmigrated table must not break the builder
-        return DEFAULT_TIERS
+    rows = [(t.code, t.name) for t in TierDefinition.objects.order_by("position", "id")]
     return rows or DEFAULT_TIERS
 
 

@@ -7,8 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,9 +15,62 @@ from tenure.value import dashboard
 from tenure.value.clv import InsufficientHistory
 from tenure.value.conf import value_settings
 
-# Tier distribution and tier migration charts come from the tier engine (another module); when
-# this optional template exists the dashboard includes it, else it shows a placeholder card.
-TIER_CHARTS_TEMPLATE = "value/_tier_dashboard.html"
+TIER_MIGRATION_DAYS = 30
+
+
+def _tier_context(user) -> dict:
+    """Tier distribution and the last 30 days' tier migration, over the user's visible customers."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenure.value.models import TierDefinition
+    from tenure.value.tiers import tier_label, tier_migration, tier_rows
+
+    rows, others, total = tier_rows(user)
+    names = {r["tier"].code: r["tier"].name for r in rows}
+    shown = [r for r in rows if r["tier"].is_active or r["count"]]
+    extra = [
+        (tier_label(code, names) if code else _("(no tier)"), n) for code, n in sorted(others.items()) if n
+    ]
+    until = timezone.localdate()
+    since = until - timedelta(days=TIER_MIGRATION_DAYS)
+    codes = [r["tier"].code for r in rows]
+    migration = tier_migration(
+        user, since=since, until=until, positions={c: i for i, c in enumerate(codes, start=1)}
+    )
+    seen = {c["from"] for c in migration["cells"]} | {c["to"] for c in migration["cells"]}
+    codes += sorted(seen - set(codes) - {""})
+    from_codes = ["", *codes]
+    index_to = {c: i for i, c in enumerate(codes)}
+    index_from = {c: i for i, c in enumerate(from_codes)}
+    return {
+        "tier_defined": TierDefinition.objects.exists(),
+        "tier_total": total,
+        "tier_top": shown[0] if shown else None,
+        "tier_chart": {
+            "kind": "stages",
+            "customers_name": _("Customers"),
+            "categories": [r["tier"].name for r in shown] + [label for label, _n in extra],
+            "values": [r["count"] for r in shown] + [n for _label, n in extra],
+        },
+        "tier_migration": {**migration, "since": since, "until": until, "days": TIER_MIGRATION_DAYS},
+        "tier_migration_chart": {
+            "kind": "migration",
+            "x_name": _("Tier at the end"),
+            "y_name": _("Tier at the start"),
+            "customers_name": _("Customers"),
+            "to": [tier_label(c, names) for c in codes],
+            "from": [tier_label(c, names) if c else _("(no tier)") for c in from_codes],
+            # [to index, from index, customers]
+            "cells": [
+                [index_to[c["to"]], index_from[c["from"]], c["count"]]
+                for c in migration["cells"]
+                if c["to"] in index_to and c["from"] in index_from
+            ],
+            "max": max((c["count"] for c in migration["cells"]), default=0),
+        },
+    }
 
 
 def _pct(share: float) -> float:
@@ -57,14 +108,6 @@ def _pareto_context(request) -> dict:
         "top20_margin_pct": _pct(data["margin"]["top20_share"]),
         "for80_pct": _pct(data["revenue"]["customers_for_80"]),
     }
-
-
-def _tier_template() -> str | None:
-    try:
-        get_template(TIER_CHARTS_TEMPLATE)
-    except TemplateDoesNotExist:
-        return None
-    return TIER_CHARTS_TEMPLATE
 
 
 def _holdout_chart(run) -> dict | None:
@@ -178,7 +221,7 @@ def value_dashboard(request):
         "clv_conf": value_settings()["clv"],
         "holdout": holdout,
         "holdout_chart": _holdout_chart(holdout),
-        "tier_template": _tier_template(),
+        **_tier_context(user),
         "can_validate": user.is_admin,
     }
     return render(request, "value/dashboard.html", context)

@@ -118,9 +118,35 @@ def test_empty_database_explains_instead_of_crashing(client_for, admin_user):
     assert "No purchases in this period." in html
 
 
-def test_tier_placeholder_is_shown_until_tiers_exist(client_for, agent):
-    html = client_for(agent).get(URL).content.decode()
-    assert 'id="tier-card"' in html
+def test_tier_distribution_and_migration_over_visible_customers(team_shop, client_for, agent, admin_user):
+    from django.utils import timezone
+
+    from tenure.customers.models import Customer
+    from tenure.value.models import TierChange
+
+    # The recompute gave everyone a tier; move A from its tier to "lead" recently (as an override would).
+    a = team_shop["A"]
+    a.refresh_from_db()
+    old_tier = a.tier
+    TierChange.objects.create(
+        customer=a, from_tier=old_tier, to_tier="lead", changed_at=timezone.now(), source="override"
+    )
+    Customer.objects.filter(pk=a.pk).update(tier="lead")
+    ctx = client_for(agent).get(URL).context
+    chart = ctx["tier_chart"]
+    counts = dict(zip(chart["categories"], chart["values"], strict=True))
+    visible = Customer.objects.filter(pk__in=[c.pk for k, c in team_shop.items() if k != "E"])
+    assert sum(counts.values()) == visible.count() == ctx["tier_total"] == 5
+    assert counts["Lead"] == visible.filter(tier="lead").count()
+    migration = ctx["tier_migration"]
+    assert old_tier != "lead"  # A is the shop's best customer
+    assert migration["total"] == 5 and migration["down"] == 1 and migration["up"] == 0
+    chart = ctx["tier_migration_chart"]
+    moved = [c for c in chart["cells"] if chart["from"][c[1]] != chart["to"][c[0]]]
+    assert [(chart["to"][c[0]], c[2]) for c in moved] == [("Lead", 1)]
+    assert sum(c[2] for c in chart["cells"]) == 5
+    # The admin also sees E (team B): one more customer in the distribution.
+    assert client_for(admin_user).get(URL).context["tier_total"] == 6
 
 
 def test_rfm_cell_lists_visible_customers_paginated(team_shop, teams, client_for, agent, outsider):

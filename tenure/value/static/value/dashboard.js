@@ -66,6 +66,20 @@
         series: [{ name: d.customers_name, type: "bar", data: d.values }]
       };
     },
+    migration: function (d) {
+      return {
+        tooltip: { formatter: function (p) {
+          return d.y_name + ": " + d.from[p.value[1]] + "<br>" + d.x_name + ": " + d.to[p.value[0]] + "<br>" +
+            d.customers_name + ": " + num(p.value[2]);
+        } },
+        grid: { left: 88, right: 24, top: 16, bottom: 72 },
+        xAxis: { type: "category", data: d.to, name: d.x_name, nameLocation: "middle", nameGap: 28 },
+        yAxis: { type: "category", data: d.from, inverse: true },
+        visualMap: { min: 0, max: Math.max(d.max, 1), calculable: true, orient: "horizontal", left: "center", bottom: 0,
+                     itemHeight: 120, dimension: 2, inRange: { color: HEAT } },
+        series: [{ type: "heatmap", data: d.cells, label: { show: true, formatter: function (p) { return num(p.value[2]); } } }]
+      };
+    },
     cohorts: function (d) {
       return {
         tooltip: { formatter: function (p) {
