@@ -66,12 +66,6 @@ TYPE_OPS = {
 }
 NO_VALUE_OPS = {"empty", "not_empty", "is_true", "is_false"}
 
-DEFAULT_TIERS = [
-    ("platinum", _("Platinum")),
-    ("gold", _("Gold")),
-    ("iron", _("Iron")),
-    ("lead", _("Lead")),
-]
 MONTHS = [
     ("1", _("January")),
     ("2", _("February")),
@@ -114,7 +108,7 @@ def tier_choices():
     from tenure.value.models import TierDefinition
 
     rows = [(t.code, t.name) for t in TierDefinition.objects.order_by("position", "id")]
-    return rows or DEFAULT_TIERS
+    return rows
 
 
 def rfm_choices():
