@@ -234,23 +234,56 @@ def server_cpu_seconds(pid: int) -> float:
     return total
 
 
+def db_backend_cpu(database_url: str) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend connected to the bench database (the
+    gunicorn workers' connections persist, CONN_MAX_AGE): the database's share of a page, which runs
+    on the same 2 cores. Empty on SQLite (it runs inside the workers and is counted with them)."""
+    if not database_url.startswith("postgres"):
+        return {}
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        pids = [row[0] for row in cur.fetchall()]
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            out[p] = (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
+DB_URL = ""
+
+
 def with_cpu(server_pid: int, fn, *args) -> dict:
     """Run a measurement and add the server CPU it cost per request: a number the other processes
-    on this shared machine do not inflate as much as wall time (the database server's CPU is not
-    included: for PostgreSQL it runs in other processes)."""
+    on this shared machine do not inflate as much as wall time. The database server's CPU (other
+    processes for PostgreSQL) is reported beside it."""
     before = server_cpu_seconds(server_pid)
+    db_before = db_backend_cpu(DB_URL)
     result = fn(*args)
     used = server_cpu_seconds(server_pid) - before
+    db_after = db_backend_cpu(DB_URL)
+    db_used = sum(t - db_before.get(pid, 0.0) for pid, t in db_after.items())
     n = result.get("ok") or result.get("n") or 0
     if n and used:
         result["server_cpu_ms_per_request"] = round(used * 1000 / n, 2)
         result["capacity_rps_if_2_idle_cores"] = round(2 * n / used, 1)
+        if db_after:
+            result["db_cpu_ms_per_request"] = round(db_used * 1000 / n, 2)
+            result["capacity_rps_if_2_idle_cores_incl_db"] = round(2 * n / (used + db_used), 1)
     return result
 
 
 def sequential(client: Client, paths: list[str]) -> dict:
-    for p in paths[:5]:
-        client.get(p)  # warm-up: worker imports, template compilation
+    for n in range(20):
+        client.get(paths[n % len(paths)])  # warm-up of every worker: imports, templates, catalogues
     times, statuses = [], {}
     for p in paths:
         t = time.perf_counter()
@@ -399,6 +432,8 @@ def main() -> None:
     os.environ["DEBUG"] = "0"
     os.environ["TENURE_MANIFEST_STATIC"] = "0"
     setup_django(args.db)
+    global DB_URL
+    DB_URL = args.db
     from tenure.accounts.models import Role, User
     from tenure.customers.models import Customer
 

@@ -184,3 +184,10 @@ def test_blank_forms_are_not_cached_in_debug():
     with override_settings(DEBUG=True), translation.override("en"):
         tenure_ui.form_fields(InteractionForm(), "interactions/_log_form_fields.html")
     assert tenure_ui._BLANK_FORMS == {}
+
+
+def test_phone_filter_formats_and_tolerates_empty_values():
+    assert tenure_ui.phone("+8613812345678") == "+86 138 1234 5678"
+    assert tenure_ui.phone("+8613812345678") == "+86 138 1234 5678"  # second time from the cache
+    assert tenure_ui.phone("") == "" and tenure_ui.phone(None) == ""
+    assert tenure_ui.phone("not a number") == "not a number"
