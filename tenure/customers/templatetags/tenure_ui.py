@@ -57,9 +57,16 @@ def form_fields(form, template_name: str) -> str:
     of its own renders the same for every request in one language and time zone, so that HTML is
     rendered once per process and reused. Use it only for forms whose blank rendering depends on
     nothing but their class (no per-user choices or initial values set in `__init__`). A bound form
-    (errors, values typed in) or one given `initial`/`prefix` is rendered every time.
+    (errors, values typed in), one given `initial`/`prefix` or with a callable field initial is
+    rendered every time.
     """
-    if form.is_bound or form.initial or form.prefix or settings.DEBUG:
+    if (
+        form.is_bound
+        or form.initial
+        or form.prefix
+        or settings.DEBUG
+        or any(callable(field.initial) for field in form.fields.values())  # e.g. initial=now
+    ):
         return render_to_string(template_name, {"form": form})
     key = (template_name, type(form), get_language(), get_current_timezone_name())
     html = _BLANK_FORMS.get(key)

@@ -191,3 +191,15 @@ def test_phone_filter_formats_and_tolerates_empty_values():
     assert tenure_ui.phone("+8613812345678") == "+86 138 1234 5678"  # second time from the cache
     assert tenure_ui.phone("") == "" and tenure_ui.phone(None) == ""
     assert tenure_ui.phone("not a number") == "not a number"
+
+
+def test_forms_with_a_callable_initial_are_not_cached():
+    from django import forms
+
+    class StampForm(forms.Form):
+        at = forms.CharField(initial=lambda: "fresh")
+
+    tenure_ui._BLANK_FORMS.clear()
+    with translation.override("en"):
+        assert 'value="fresh"' in tenure_ui.form_fields(StampForm(), "customers/_form_fields.html")
+    assert tenure_ui._BLANK_FORMS == {}
