@@ -176,11 +176,13 @@ class Client:
         raise RuntimeError("unreachable")
 
 
-def start_server(port: int, workers: int, threads: int, env: dict) -> subprocess.Popen:
+def start_server(
+    port: int, workers: int, threads: int, env: dict, worker_class: str = "gthread"
+) -> subprocess.Popen:
     cmd = [
         sys.executable, "-m", "gunicorn", "tenure.wsgi:application",
         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
-        "--worker-class", "gthread", "--keep-alive", "5", "--access-logfile", "/dev/null",
+        "--worker-class", worker_class, "--keep-alive", "5", "--access-logfile", "/dev/null",
         "--error-logfile", str(DATA_DIR / "gunicorn.log"), "--timeout", "60", "--no-control-socket",
     ]  # fmt: skip
     errors = open(DATA_DIR / "gunicorn.log", "ab")  # noqa: SIM115 - closed with the process
@@ -232,23 +234,56 @@ def server_cpu_seconds(pid: int) -> float:
     return total
 
 
+def db_backend_cpu(database_url: str) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend connected to the bench database (the
+    gunicorn workers' connections persist, CONN_MAX_AGE): the database's share of a page, which runs
+    on the same 2 cores. Empty on SQLite (it runs inside the workers and is counted with them)."""
+    if not database_url.startswith("postgres"):
+        return {}
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        pids = [row[0] for row in cur.fetchall()]
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            out[p] = (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
+DB_URL = ""
+
+
 def with_cpu(server_pid: int, fn, *args) -> dict:
     """Run a measurement and add the server CPU it cost per request: a number the other processes
-    on this shared machine do not inflate as much as wall time (the database server's CPU is not
-    included: for PostgreSQL it runs in other processes)."""
+    on this shared machine do not inflate as much as wall time. The database server's CPU (other
+    processes for PostgreSQL) is reported beside it."""
     before = server_cpu_seconds(server_pid)
+    db_before = db_backend_cpu(DB_URL)
     result = fn(*args)
     used = server_cpu_seconds(server_pid) - before
+    db_after = db_backend_cpu(DB_URL)
+    db_used = sum(t - db_before.get(pid, 0.0) for pid, t in db_after.items())
     n = result.get("ok") or result.get("n") or 0
     if n and used:
         result["server_cpu_ms_per_request"] = round(used * 1000 / n, 2)
         result["capacity_rps_if_2_idle_cores"] = round(2 * n / used, 1)
+        if db_after:
+            result["db_cpu_ms_per_request"] = round(db_used * 1000 / n, 2)
+            result["capacity_rps_if_2_idle_cores_incl_db"] = round(2 * n / (used + db_used), 1)
     return result
 
 
 def sequential(client: Client, paths: list[str]) -> dict:
-    for p in paths[:5]:
-        client.get(p)  # warm-up: worker imports, template compilation
+    for n in range(20):
+        client.get(paths[n % len(paths)])  # warm-up of every worker: imports, templates, catalogues
     times, statuses = [], {}
     for p in paths:
         t = time.perf_counter()
@@ -301,6 +336,65 @@ def concurrent(port: int, cookie: str, paths: list[str], clients: int, seconds: 
     }
 
 
+def longest_history(qs) -> tuple[int, int] | None:
+    """The visible customer with the most orders (the long-history case) and its number of
+    interactions plus orders: the page must cost the same for it as for anyone."""
+    from django.db.models import Count
+
+    from tenure.commerce.models import Order
+    from tenure.interactions.models import Interaction
+
+    row = (
+        Order.objects.filter(customer__in=qs.values("pk"))
+        .values("customer")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    if row is None:
+        return None
+    pk = row["customer"]
+    return pk, row["n"] + Interaction.objects.filter(customer_id=pk).count()
+
+
+def profile_page(user, path: str, renders: int) -> dict:
+    """Render `path` in this process through the whole Django stack (middleware, view, templates)
+    `renders` times: CPU ms per render (time.process_time) and where the time goes (cProfile)."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.test import Client as DjangoClient
+
+    client = DjangoClient()
+    client.force_login(user)
+    for _ in range(5):
+        assert client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans").status_code == 200
+    cpu = []
+    for _ in range(renders):
+        t = time.process_time()
+        client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        cpu.append(time.process_time() - t)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(renders):
+        client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("tottime").print_stats(20)
+    log(out.getvalue())
+    cpu_ms = sorted(c * 1000 for c in cpu)
+    return {
+        "path": path,
+        "renders": renders,
+        "cpu_ms_p50": round(cpu_ms[len(cpu_ms) // 2], 2),
+        "cpu_ms_min": round(cpu_ms[0], 2),
+        "cpu_ms_mean": round(sum(cpu_ms) / len(cpu_ms), 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="DATABASE_URL of a dataset built by build_dataset.py")
@@ -313,11 +407,33 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class (gthread, sync).")
     parser.add_argument("--no-http", action="store_true", help="Selector timings only.")
+    parser.add_argument(
+        "--only",
+        choices=["all", "selector", "pages"],
+        default="all",
+        help="pages: customer pages only (sequential, long history, load), no selector or search page.",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Also render one customer page N times in this process: CPU ms per render and a cProfile "
+        "listing (on stderr).",
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    if args.no_http:
+        args.only = "selector"
 
+    # Production-like settings in this process too (the in-process profile renders with them).
+    os.environ["DEBUG"] = "0"
+    os.environ["TENURE_MANIFEST_STATIC"] = "0"
     setup_django(args.db)
+    global DB_URL
+    DB_URL = args.db
     from tenure.accounts.models import Role, User
     from tenure.customers.models import Customer
 
@@ -334,53 +450,76 @@ def main() -> None:
         "machine": machine(),
     }
 
-    log("selector timings…")
-    started = time.perf_counter()
-    agent_mix = queries_for(
-        sample_customers(Customer.objects.visible_to(agent), 600, rng), args.per_kind, rng
-    )
-    admin_mix = queries_for(sample_customers(Customer.objects.all(), 600, rng), args.per_kind, rng)
-    result["selector"] = {
-        "agent": {
-            "visible_customers": Customer.objects.visible_to(agent).count(),
-            **time_selector(agent, agent_mix, args.repeat),
-        },
-        "admin": time_selector(admin, admin_mix, args.repeat),
-        "seconds": round(time.perf_counter() - started, 1),
-    }
-    pinyin = next(q for k, q in agent_mix if k == "pinyin_full")
-    result["plans"] = {"agent_pinyin": plans(agent, pinyin), "agent_broad": plans(agent, "张")}
+    agent_mix = []
+    if args.only in ("all", "selector"):
+        log("selector timings…")
+        started = time.perf_counter()
+        agent_mix = queries_for(
+            sample_customers(Customer.objects.visible_to(agent), 600, rng), args.per_kind, rng
+        )
+        admin_mix = queries_for(sample_customers(Customer.objects.all(), 600, rng), args.per_kind, rng)
+        result["selector"] = {
+            "agent": {
+                "visible_customers": Customer.objects.visible_to(agent).count(),
+                **time_selector(agent, agent_mix, args.repeat),
+            },
+            "admin": time_selector(admin, admin_mix, args.repeat),
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+        pinyin = next(q for k, q in agent_mix if k == "pinyin_full")
+        result["plans"] = {"agent_pinyin": plans(agent, pinyin), "agent_broad": plans(agent, "张")}
 
-    if not args.no_http:
+    pks = [c.pk for c in sample_customers(Customer.objects.visible_to(agent), args.pages, rng)]
+    pages = [f"/customers/{pk}/" for pk in pks][: args.pages]
+    long_pk, long_n = longest_history(Customer.objects.visible_to(agent)) or (pks[0], 0)
+    if args.profile:
+        log("in-process profile…")
+        result["profile"] = {
+            "one_customer": profile_page(agent, pages[0], args.profile),
+            "long_history": {
+                **profile_page(agent, f"/customers/{long_pk}/", args.profile),
+                "entries": long_n,
+            },
+        }
+
+    if args.only in ("all", "pages"):
         log("HTTP timings…")
         # Plain static storage: page timings must not depend on whether collectstatic ran.
         env = {**os.environ, "DATABASE_URL": args.db, "DEBUG": "0", "TENURE_MANIFEST_STATIC": "0"}
         cookie = session_cookie(agent)
-        server = start_server(args.port, args.workers, args.threads, env)
+        server = start_server(args.port, args.workers, args.threads, env, args.worker_class)
         try:
             client = Client(args.port, cookie)
-            pks = [c.pk for c in sample_customers(Customer.objects.visible_to(agent), args.pages, rng)]
-            pages = [f"/customers/{pk}/" for pk in pks][: args.pages]
             searches = [f"/customers/?q={quote(q)}" for k, q in agent_mix if k != "broad"]
-            result["http"] = {
-                "server": f"gunicorn gthread, {args.workers} workers x {args.threads} threads, 127.0.0.1",
-                "customer_page_note": "the customer page is minimal for now (being rebuilt)",
+            long_page = f"/customers/{long_pk}/"
+            http = {
+                "server": f"gunicorn {args.worker_class}, {args.workers} workers x {args.threads} threads, "
+                "127.0.0.1",
                 "customer_page": with_cpu(server.pid, sequential, client, pages),
-                "search_page": with_cpu(server.pid, sequential, client, searches[: args.pages]),
-                "one_customer_concurrent": with_cpu(
-                    server.pid, concurrent, args.port, cookie, pages[:1], args.clients, args.seconds
-                ),
-                "many_customers_concurrent": with_cpu(
-                    server.pid, concurrent, args.port, cookie, pages, args.clients, args.seconds
-                ),
-                "search_concurrent": with_cpu(
-                    server.pid, concurrent, args.port, cookie, searches, args.clients, args.seconds
-                ),
-                "server_peak_rss_mb": tree_peak_rss_mb(server.pid),
+                "long_history_customer_page": {
+                    "path": long_page,
+                    "interactions_and_orders": long_n,
+                    **with_cpu(server.pid, sequential, client, [long_page] * min(100, args.pages)),
+                },
             }
+            if searches:
+                http["search_page"] = with_cpu(server.pid, sequential, client, searches[: args.pages])
+            http["one_customer_concurrent"] = with_cpu(
+                server.pid, concurrent, args.port, cookie, pages[:1], args.clients, args.seconds
+            )
+            http["many_customers_concurrent"] = with_cpu(
+                server.pid, concurrent, args.port, cookie, pages, args.clients, args.seconds
+            )
+            if searches:
+                http["search_concurrent"] = with_cpu(
+                    server.pid, concurrent, args.port, cookie, searches, args.clients, args.seconds
+                )
+            http["server_peak_rss_mb"] = tree_peak_rss_mb(server.pid)
+            result["http"] = http
         finally:
             server.terminate()
             server.wait(timeout=30)
+    result["machine_at_end"] = machine()
     result["bench_process_peak_rss_mb"] = maxrss_mb()
     emit(result)
 

@@ -1,6 +1,8 @@
 """Reads of customers. Everything starts from Customer.objects.visible_to(user)."""
 
+from django.db import connection
 from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from tenure.customers.models import Customer
@@ -50,20 +52,31 @@ def value_summary(customer: Customer) -> dict:
 def duplicate_candidates(user, customer: Customer, limit: int = 10):
     """Visible customers that look like `customer`: same normalised phone or email, or same name.
 
-    One small indexed look-up per rule, then the visible rows among them: OR-ing the rules into one
-    query made PostgreSQL walk the whole table in id order at 1M customers (25 ms on every page).
+    One small indexed look-up per rule (at most `limit * 5` ids each, lowest ids first), then the
+    visible rows among them. OR-ing the rules into one WHERE made PostgreSQL walk the whole table in
+    id order at 1M customers (25 ms on every page); running them as separate queries cost ~0.5 ms of
+    ORM work each on every customer page. So the rules are one `UNION` of per-rule sub-selects
+    (each its own index look-up with its own LIMIT), used as the id list of the visible query: one
+    statement, valid on SQLite and PostgreSQL.
     """
     rules = []
-    for phone in {customer.mobile, customer.phone} - {""}:
-        rules += [Q(mobile=phone), Q(phone=phone)]
+    for phone in sorted({customer.mobile, customer.phone} - {""}):
+        rules += [("mobile", phone), ("phone", phone)]
     if customer.email:
-        rules.append(Q(email=customer.email))
-    rules.append(Q(name=customer.name))
-    others = Customer.objects.exclude(pk=customer.pk)
-    ids: set[int] = set()
-    for rule in rules:
-        ids.update(others.filter(rule).order_by("id").values_list("pk", flat=True)[: limit * 5])
-    return Customer.objects.visible_to(user).filter(pk__in=sorted(ids)).order_by("id")[:limit]
+        rules.append(("email", customer.email))
+    rules.append(("name", customer.name))
+    quote = connection.ops.quote_name
+    table, pk = quote(Customer._meta.db_table), quote(Customer._meta.pk.column)
+    parts, params = [], []
+    for n, (field, value) in enumerate(rules):
+        column = quote(Customer._meta.get_field(field).column)
+        parts.append(
+            f"SELECT {pk} FROM (SELECT {pk} FROM {table} WHERE {column} = %s AND {pk} <> %s "
+            f"ORDER BY {pk} LIMIT %s) rule{n}"
+        )
+        params += [value, customer.pk, limit * 5]
+    ids = RawSQL(" UNION ".join(parts), params)  # noqa: S611 - names from the model, values are params
+    return Customer.objects.visible_to(user).filter(pk__in=ids).order_by("id")[:limit]
 
 
 # --- Reads for the staff web interface -----------------------------------------------------------

@@ -40,6 +40,10 @@ class Command(BaseCommand):
         try:
             from gunicorn.app.wsgiapp import WSGIApplication
 
+            # gthread, 2 workers x 4 threads on the 2-core target: measured against sync workers
+            # (2, 3, 4) and gthread 3 x 2 with bench/bench_search.py (docs/benchmarks.md, "Customer
+            # page"); it used the least CPU per request (keep-alive, no reconnect per request) and
+            # threads overlap the database waits. Threads also keep a slow request from blocking.
             sys.argv = [
                 "gunicorn",
                 "tenure.wsgi:application",
@@ -47,6 +51,8 @@ class Command(BaseCommand):
                 bind,
                 "--workers",
                 str(opts["workers"]),
+                "--worker-class",
+                "gthread",
                 "--threads",
                 "4",
                 "--access-logfile",
