@@ -408,8 +408,10 @@ def promise_list(request):
     elif which == "pending":
         qs = qs.filter(status=Promise.Status.PENDING)
     elif which == "key":
-        # Key customers: those with a dedicated representative (value tiers arrive with issue #3).
-        qs = qs.filter(customer__representative__isnull=False)
+        # Key customers: those in the top tiers (platinum and gold by default, TENURE_VALUE["key_tiers"]).
+        from tenure.value.tiers import key_tier_codes
+
+        qs = qs.filter(customer__tier__in=key_tier_codes())
     page = Paginator(qs.order_by("due_date", "id"), 50).get_page(request.GET.get("page"))
     return render(
         request,

@@ -45,6 +45,9 @@ DEFAULTS: dict[str, Any] = {
         "min_repeat_customers": 5,
         "min_span_days": 28,
     },
+    # Key customers (the manager's promise review, R4.3): the customers in the first N active tiers
+    # (platinum and gold by default).
+    "key_tiers": 2,
     "basket": {
         "min_support": 0.01,
         "min_confidence": 0.05,

@@ -225,6 +225,14 @@ def active_tiers() -> list[TierDefinition]:
     return list(TierDefinition.objects.filter(is_active=True).order_by("position", "id"))
 
 
+def key_tier_codes() -> list[str]:
+    """The codes of the key customers' tiers: the first ``TENURE_VALUE["key_tiers"]`` active tiers."""
+    from tenure.value.conf import value_settings
+
+    n = int(value_settings()["key_tiers"])
+    return [t.code for t in active_tiers()[:n]]
+
+
 # --- Reads (always through Customer.objects.visible_to) ----------------------------------------
 def tier_label(code: str, names: dict[str, str]) -> str:
     if not code:

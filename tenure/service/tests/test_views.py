@@ -196,6 +196,19 @@ def test_promise_pages_and_manager_approval(client_for, agent, manager, ticket, 
     assert "100%" in r.content.decode()
 
 
+def test_key_customer_review_lists_promises_to_top_tier_customers(client_for, manager, agent, customer):
+    from tenure.customers.models import Customer
+    from tenure.customers.services import customer_create
+
+    other = customer_create(actor=agent, name="Iron customer")
+    Customer.objects.filter(pk=customer.pk).update(tier="gold")
+    Customer.objects.filter(pk=other.pk).update(tier="iron")
+    promise_make(customer=customer, actor=agent, what="Gold callback", due_date=date(2099, 1, 1))
+    promise_make(customer=other, actor=agent, what="Iron callback", due_date=date(2099, 1, 1))
+    html = client_for(manager).get(reverse("service:promises"), {"show": "key"}).content.decode()
+    assert "Gold callback" in html and "Iron callback" not in html
+
+
 # --- Public tracking --------------------------------------------------------------------------
 def test_tracking_page_shows_progress_and_leaks_nothing(client, ticket, agent, customer):
     customer_update(customer=customer, actor=agent, phone="010 6552 8888", notes="VIP, difficult")
