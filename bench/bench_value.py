@@ -168,15 +168,26 @@ def main() -> None:
             t["recompute_steps"] = run.detail["timings"]
             with timed(t, "vacuum"):
                 metrics_vacuum()
-            with timed(t, "recompute_again"):  # steady state: few stage changes
+            with timed(t, "recompute_again"):  # same as-of: nothing changed, nothing is rewritten
                 run = metrics_recompute(as_of=as_of, with_clv=False)
             t["recompute_again_steps"] = run.detail["timings"]
+            t["recompute_again_written"] = run.detail.get("written")
             with timed(t, "vacuum_again"):
+                metrics_vacuum()
+            # The nightly case: one day later every buyer's recency and tenure moved, so those rows
+            # are rewritten; labels, tiers and stages change for few.
+            from datetime import timedelta
+
+            with timed(t, "recompute_next_day"):
+                run = metrics_recompute(as_of=as_of + timedelta(days=1), with_clv=False)
+            t["recompute_next_day_steps"] = run.detail["timings"]
+            t["recompute_next_day_written"] = run.detail.get("written")
+            with timed(t, "vacuum_next_day"):
                 metrics_vacuum()
             from tenure.value.services import tiers_recompute
 
             with timed(t, "tiers_only"):  # `tenure value tiers`: the tier step alone, steady state
-                tiers_recompute(as_of=as_of)
+                tiers_recompute(as_of=as_of + timedelta(days=1))
             out["ratio_recompute_to_floor"] = round(t["recompute"] / t["floor_orders"], 2)
         out["peak_mb_after_metrics"] = peak_mb()
 

@@ -47,7 +47,7 @@ from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, In,
 from tenure.customers.models import Customer
 from tenure.interactions.models import Interaction
 from tenure.value.models import AbcClass, CustomerMetrics, RfmSegment
-from tenure.value.sql import Epoch, MoneyRatio, days_between, upsert_from_queryset
+from tenure.value.sql import Epoch, MoneyRatio, days_between, upsert_from_queryset, upsert_from_sql
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 
@@ -73,7 +73,7 @@ def base_metrics(*, as_of: datetime, rolling_days: int, marketing_attr: str, mar
         marketing_attr=marketing_attr,
         marketing_default=marketing_default,
     )
-    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id")
+    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id", only_changed=True)
 
 
 def base_metrics_select(*, as_of: datetime, rolling_days: int, marketing_attr: str, marketing_default):
@@ -179,7 +179,7 @@ def contact_metrics(*, as_of: datetime, rolling_days: int) -> int:
         "days_since_contact": "c_days",
         "complaints_12m": "c_complaints",
     }
-    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id")
+    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id", only_changed=True)
 
 
 def referral_metrics() -> int:
@@ -191,7 +191,7 @@ def referral_metrics() -> int:
         .annotate(r_n=Count("id"))
     )
     columns = {"customer_id": "referred_by_id", "referrals": "r_n"}
-    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id")
+    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id", only_changed=True)
 
 
 def abc_value_expression(*, basis: str, marketing: bool, tenure_weight: float, tenure_cap_years: float):
@@ -299,17 +299,41 @@ def _stage(*, as_of: datetime, rules: dict, prev):
 
 
 def classify(*, as_of: datetime, conf: dict) -> int:
-    """ABC, RFM, lifecycle stage and churn risk of every customer: two upserts over the metrics.
+    """ABC, RFM, lifecycle stage and churn risk of every customer: one upsert over the metrics.
 
     ``ranks`` computes each window function once per row (CUME_DIST among buyers for R, F and M,
     so ties share a percentile; a running sum of ABC value, best first, ties by customer id);
-    ``labels`` turns the stored percentiles and shares into scores, segment, class and stage.
-    (One statement doing both repeated the window calls inside every CASE: slower.)
+    ``labels`` turns those percentiles and shares into scores, segment, class and stage. The labels
+    SELECT reads the ranks SELECT as its metrics table (a derived table under the same name), so
+    every row is written once, and only if something changed. (Window calls written inside every
+    CASE were evaluated again and again: slower.)
     """
-    qs, columns = ranks_select(conf=conf)
-    upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id")
-    qs, columns = labels_select(as_of=as_of, conf=conf)
-    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id")
+    from django.db import connection
+
+    ranks, rank_columns = ranks_select(conf=conf)
+    labels, label_columns = labels_select(as_of=as_of, conf=conf)
+    qn = connection.ops.quote_name
+    fresh = {target: source for target, source in rank_columns.items() if target != "customer_id"}
+    kept = [f.column for f in CustomerMetrics._meta.concrete_fields if f.column not in fresh]
+    ranks_sql, ranks_params = ranks.values(*kept, *fresh.values()).query.sql_with_params()
+    # CAST to the column's type: SQLite gives a subquery's computed column no affinity, and a
+    # decimal compared with Django's '0' parameter would then compare as text.
+    types = {f.column: f.db_type(connection) for f in CustomerMetrics._meta.concrete_fields}
+    derived = ", ".join(
+        [f"r.{qn(c)}" for c in kept]
+        + [f"CAST(r.{qn(src)} AS {types[target]}) AS {qn(target)}" for target, src in fresh.items()]
+    )
+    labels = labels.values(*label_columns.values(), *fresh)
+    labels_sql, labels_params = labels.query.sql_with_params()
+    table = f"FROM {qn(CustomerMetrics._meta.db_table)}"
+    head, tail = labels_sql.split(table)
+    # The labels SELECT has no WHERE: its parameters all come before the FROM clause.
+    assert "%s" not in tail, "labels_select grew parameters after FROM"
+    sql = f"{head}FROM (SELECT {derived} FROM ({ranks_sql}) r) {qn(CustomerMetrics._meta.db_table)}{tail}"
+    columns = {**label_columns, **{target: target for target in fresh}}
+    return upsert_from_sql(
+        CustomerMetrics, sql, (*labels_params, *ranks_params), columns, "customer_id", only_changed=True
+    )
 
 
 def ranks_select(*, conf: dict):

@@ -49,7 +49,12 @@ def metrics_recompute(*, actor=None, as_of: datetime | None = None, with_clv: bo
         timings[name] = round(time.perf_counter() - start, 3)
         return result
 
-    customers = step(
+    written: dict[str, int] = {}
+
+    def write_step(name, func, *args, **kwargs):
+        written[name] = step(name, func, *args, **kwargs)
+
+    write_step(
         "base",
         metrics.base_metrics,
         as_of=as_of,
@@ -57,8 +62,8 @@ def metrics_recompute(*, actor=None, as_of: datetime | None = None, with_clv: bo
         marketing_attr=str(conf["marketing_cost_attribute"]),
         marketing_default=conf["marketing_cost_default"],
     )
-    step("contact", metrics.contact_metrics, as_of=as_of, rolling_days=int(conf["rolling_days"]))
-    step("referrals", metrics.referral_metrics)
+    write_step("contact", metrics.contact_metrics, as_of=as_of, rolling_days=int(conf["rolling_days"]))
+    write_step("referrals", metrics.referral_metrics)
     detail: dict = {}
     if with_clv:
         start = time.perf_counter()
@@ -71,7 +76,8 @@ def metrics_recompute(*, actor=None, as_of: datetime | None = None, with_clv: bo
             )
             detail["clv_skipped"] = str(exc)
         timings["clv"] = round(time.perf_counter() - start, 3)
-    step("classify", metrics.classify, as_of=as_of, conf=conf)
+    write_step("classify", metrics.classify, as_of=as_of, conf=conf)
+    customers = CustomerMetrics.objects.count()
     changes = step("stage_changes", metrics.record_stage_changes, as_of=as_of, run_id=run.pk)
     tier_result = step("tiers", tiers_apply, as_of=as_of, actor=actor, run=run)
     detail["tier_changes"] = tier_result["changes"]
@@ -79,7 +85,8 @@ def metrics_recompute(*, actor=None, as_of: datetime | None = None, with_clv: bo
     run.stage_changes = changes
     run.status = MetricsRun.Status.OK
     run.finished_at = timezone.now()
-    run.detail = {**detail, "timings": timings}
+    # Rows each step actually rewrote (unchanged customers are left alone).
+    run.detail = {**detail, "timings": timings, "written": written}
     run.save(update_fields=["customers", "stage_changes", "status", "finished_at", "detail", "updated_at"])
     audit.record(
         actor=actor,
