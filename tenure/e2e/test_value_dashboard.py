@@ -12,6 +12,13 @@ SCREENSHOT = "/tmp/tenure-value-dashboard.png"
 
 @pytest.fixture
 def demo_value(db):
+    # Live-server tests flush the database between tests, data migrations included: put back the
+    # default tiers that `migrate` creates.
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("tenure.value.migrations.0004_default_tiers").create(apps, None)
     demo.load(300, seed=9)  # anchored yesterday: recent cohorts and a hold-out period exist
     return demo.compute_value()
 
