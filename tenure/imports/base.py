@@ -321,9 +321,15 @@ def insert_objects(model, objs: list, *, key: str | None) -> None:
 
     Values are validated by the importer before this point; Django's bulk_create would spend most of
     an import preparing each value again. Here only the types that need it (JSON, UUID, dates,
-    decimals) are adapted, by the field's own get_db_prep_save; created_at and updated_at are set to
-    one timestamp per batch. Rows go in with one executemany (COPY on PostgreSQL); the ids are read
-    back by `key`.
+    decimals) are adapted, by the field's own get_db_prep_save (a value equal to the field's default
+    is adapted once per batch); created_at and updated_at are set to one timestamp per batch. Rows go
+    in with one executemany (COPY on PostgreSQL).
+
+    Primary keys without reading the rows back: on PostgreSQL they are drawn from the table's
+    sequence first and written with the rows; on SQLite the batch's ids are consecutive (the
+    transaction holds the database's write lock, and AUTOINCREMENT gives max + 1 to each row), ending
+    at last_insert_rowid(), which is checked against `key` on the first and the last row (and, should
+    that ever fail, the ids are read back by `key`).
     """
     from django.db import DEFAULT_DB_ALIAS, connections, models
     from django.utils import timezone
@@ -332,6 +338,7 @@ def insert_objects(model, objs: list, *, key: str | None) -> None:
         return
     connection = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the lazy proxy
     now = timezone.now()
+    pk_field = model._meta.pk
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     attnames = [f.attname for f in fields]
     adapt = [
@@ -342,30 +349,84 @@ def insert_objects(model, objs: list, *, key: str | None) -> None:
     # The timestamps, one value for every row, are adapted once rather than per row.
     stamped = {i for i, f in adapt if f.attname in ("created_at", "updated_at")}
     now_db = {i: f.get_db_prep_save(now, connection) for i, f in adapt if i in stamped}
+    # The common values of the other adapted fields ({} and [] in a JSON field, no date) likewise.
+    common: dict[int, tuple] = {}
+    for i, f in adapt:
+        if i not in stamped and isinstance(f, models.JSONField):
+            empty = [] if callable(f.default) and f.default is list else {}
+            common[i] = (empty, f.get_db_prep_save(empty, connection))
+    per_row = [(i, f, common.get(i)) for i, f in adapt if i not in stamped]
+    ids: list[int] | None = None
+    if key is not None and connection.vendor == "postgresql":
+        ids = reserve_ids(connection, model, len(objs))
     rows = []
-    for obj in objs:
+    for n, obj in enumerate(objs):
         values = obj.__dict__
         values["created_at"] = values["updated_at"] = now
         row = [values[name] for name in attnames]
-        for i, model_field in adapt:
-            row[i] = now_db[i] if i in stamped else model_field.get_db_prep_save(row[i], connection)
+        for i, value in now_db.items():
+            row[i] = value
+        for i, model_field, same in per_row:
+            value = row[i]
+            if same is not None and value == same[0] and type(value) is type(same[0]):
+                row[i] = same[1]
+            elif value is not None:
+                row[i] = model_field.get_db_prep_save(value, connection)
+        if ids is not None:
+            row.append(ids[n])
         rows.append(row)
-    copy_rows(connection, model._meta.db_table, [f.column for f in fields], rows)
+    columns = [f.column for f in fields]
+    if ids is not None:
+        columns.append(pk_field.column)
+    last_id = copy_rows(connection, model._meta.db_table, columns, rows)
     if key is None:
         return
-    by_key = {getattr(obj, key): obj for obj in objs}
+    if ids is None:
+        first_id = last_id - len(objs) + 1 if last_id else None
+        if first_id is not None and _ids_match(model, key, objs, first_id, last_id):
+            ids = list(range(first_id, last_id + 1))
+        else:  # pragma: no cover - only if the rowids were not consecutive
+            ids = _read_back_ids(model, objs, key)
+    alias = connection.alias
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = alias
+
+
+def reserve_ids(connection, model, count: int) -> list[int]:
+    """`count` new primary keys from the table's sequence (PostgreSQL), in ascending order."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [connection.ops.quote_name(table), model._meta.pk.column, count],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _ids_match(model, key: str, objs: list, first_id: int, last_id: int) -> bool:
+    field = model._meta.get_field(key)
+    found = dict(
+        model._default_manager.filter(pk__in=[first_id, last_id]).values_list("pk", field.attname)
+    )
+    return found.get(first_id) == getattr(objs[0], field.attname) and found.get(last_id) == getattr(
+        objs[-1], field.attname
+    )
+
+
+def _read_back_ids(model, objs: list, key: str) -> list[int]:
+    by_key: dict = {}
     manager = model._default_manager
     for chunk in range(0, len(objs), 2000):
         keys = [getattr(obj, key) for obj in objs[chunk : chunk + 2000]]
-        for value, pk in manager.filter(**{f"{key}__in": keys}).values_list(key, "pk"):
-            obj = by_key[value]
-            obj.pk = pk
-            obj._state.adding = False
-            obj._state.db = connection.alias
+        by_key.update(manager.filter(**{f"{key}__in": keys}).values_list(key, "pk"))
+    return [by_key[getattr(obj, key)] for obj in objs]
 
 
-def copy_rows(connection, table: str, columns: list[str], rows) -> None:
-    """Rows of database-ready values into `table`: COPY on PostgreSQL, one executemany elsewhere."""
+def copy_rows(connection, table: str, columns: list[str], rows) -> int | None:
+    """Rows of database-ready values into `table`: COPY on PostgreSQL, one executemany elsewhere
+    (then the rowid of the last row inserted is returned)."""
     table = connection.ops.quote_name(table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
@@ -376,3 +437,7 @@ def copy_rows(connection, table: str, columns: list[str], rows) -> None:
         else:
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            if connection.vendor == "sqlite":
+                cursor.execute("SELECT last_insert_rowid()")
+                return cursor.fetchone()[0]
+    return None
