@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from tenure.customers import search
 from tenure.customers.models import Customer, Tag
 from tenure.imports import fields as F
-from tenure.imports.base import Importer, Row, insert_customers, insert_search_tokens
+from tenure.imports.base import Importer, Row, copy_rows, insert_customers, insert_search_tokens
 
 KIND_CHOICES = F.choice_table(
     Customer.Kind,
@@ -308,8 +308,34 @@ class CustomerImporter(Importer):
             if missing:
                 Tag.objects.bulk_create([Tag(name=n) for n in missing], ignore_conflicts=True)
                 tag_ids = dict(Tag.objects.filter(name__in=names).values_list("name", "id"))
-            through = Customer.tags.through
-            through.objects.bulk_create(
-                [through(customer_id=c.pk, tag_id=tag_ids[t]) for c, tags in tag_links for t in tags],
-                ignore_conflicts=True,
+            created = {id(c) for c in new}
+            for new_only in (True, False):
+                pairs = [
+                    (c.pk, tag_ids[t])
+                    for c, tags in tag_links
+                    if (id(c) in created) is new_only
+                    for t in tags
+                ]
+                if pairs:
+                    self.link_tags(pairs, new_only=new_only)
+
+    @staticmethod
+    def link_tags(pairs: list[tuple[int, int]], *, new_only: bool) -> None:
+        """(customer id, tag id) rows into the tags table; a pair already there is left alone. For
+        customers created in this batch no pair can exist yet: the rows are copied (COPY on
+        PostgreSQL)."""
+        from django.db import connection
+
+        pairs.sort()
+        through = Customer.tags.through._meta
+        columns = [through.get_field("customer").column, through.get_field("tag").column]
+        if new_only:
+            copy_rows(connection, through.db_table, columns, pairs)
+            return
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {quote(through.db_table)} ({quote(columns[0])}, {quote(columns[1])}) "
+                "VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                pairs,
             )
