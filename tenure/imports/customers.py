@@ -11,7 +11,15 @@ from django.utils.translation import gettext as _
 from tenure.customers import search
 from tenure.customers.models import Customer, Tag
 from tenure.imports import fields as F
-from tenure.imports.base import Importer, Row, copy_rows, insert_customers, insert_search_tokens
+from tenure.imports.base import (
+    Importer,
+    Row,
+    copy_rows,
+    insert_customers,
+    insert_search_tokens,
+    load_instances,
+    text_in,
+)
 
 KIND_CHOICES = F.choice_table(
     Customer.Kind,
@@ -188,13 +196,21 @@ class CustomerImporter(Importer):
             return
         # Matched customers are compared and written field by field: load only the fields this
         # file can change and the ones rows are matched by, not the whole row with its converters.
-        visible = self.customers().only(*self.loaded_fields())
+        visible = self.customers()
+        fields = self.loaded_fields()
         ext_ids = [d["external_id"] for _l, _r, d in parsed if "external_id" in d]
-        by_ext = {c.external_id: c for c in visible.filter(external_id__in=ext_ids)} if ext_ids else {}
+        by_ext = (
+            {
+                c.external_id: c
+                for c in load_instances(visible.filter(text_in("external_id", ext_ids)), fields)
+            }
+            if ext_ids
+            else {}
+        )
         taken: set[str] = set()
         if ext_ids and self.actor is not None:
             taken = set(
-                Customer.objects.filter(external_id__in=ext_ids)
+                Customer.objects.filter(text_in("external_id", ext_ids))
                 .exclude(pk__in=[c.pk for c in by_ext.values()])
                 .values_list("external_id", flat=True)
             )
@@ -207,10 +223,10 @@ class CustomerImporter(Importer):
         by_mobile: dict[str, list[Customer]] = defaultdict(list)
         by_email: dict[str, list[Customer]] = defaultdict(list)
         if mobiles:
-            for c in visible.filter(mobile__in=mobiles):
+            for c in load_instances(visible.filter(text_in("mobile", mobiles)), fields):
                 by_mobile[c.mobile].append(c)
         if emails:
-            for c in visible.filter(email__in=emails):
+            for c in load_instances(visible.filter(text_in("email", emails)), fields):
                 by_email[c.email].append(c)
         matched_ids = {c.pk for c in by_ext.values()} | {
             c.pk for group in (*by_mobile.values(), *by_email.values()) for c in group

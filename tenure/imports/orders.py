@@ -14,7 +14,7 @@ from tenure.commerce.models import Order, OrderLine, Product
 from tenure.commerce.services import line_amount
 from tenure.customers.models import Customer
 from tenure.imports import fields as F
-from tenure.imports.base import Importer, Row, insert_objects
+from tenure.imports.base import Importer, Row, insert_objects, text_in
 
 CHANNEL_CHOICES = F.choice_table(
     Order.Channel,
@@ -152,7 +152,7 @@ class OrderImporter(Importer):
             return
         customer_ids = self.resolve_customers(orders)
         numbers = list(orders)
-        existing = {o.number: o for o in Order.objects.filter(number__in=numbers)}
+        existing = {o.number: o for o in Order.objects.filter(text_in("number", numbers))}
         visible_ids = (
             set(
                 self.customers()
@@ -233,11 +233,11 @@ class OrderImporter(Importer):
 
     def resolve_customers(self, orders: dict[str, list[Line]]) -> dict[str, int]:
         refs = {lines[0].customer_ref for lines in orders.values()}
-        found = dict(self.customers().filter(external_id__in=refs).values_list("external_id", "pk"))
+        found = dict(self.customers().filter(text_in("external_id", refs)).values_list("external_id", "pk"))
         unknown = refs - set(found)
         if unknown and self.create_customers:
             taken = set(
-                Customer.objects.filter(external_id__in=unknown).values_list("external_id", flat=True)
+                Customer.objects.filter(text_in("external_id", unknown)).values_list("external_id", flat=True)
             )
             creatable = sorted(unknown - taken)
             found.update(self.create_bare_customers(creatable))
@@ -254,7 +254,7 @@ class OrderImporter(Importer):
         return found
 
     def products(self, by_sku: dict[str, Line]) -> dict[str, Product]:
-        found = {p.sku: p for p in Product.objects.filter(sku__in=list(by_sku))}
+        found = {p.sku: p for p in Product.objects.filter(text_in("sku", by_sku))}
         missing = [sku for sku in by_sku if sku not in found]
         if missing:
             new = [
@@ -265,7 +265,7 @@ class OrderImporter(Importer):
                 found.update({p.sku: p for p in new})
             else:
                 Product.objects.bulk_create(new, ignore_conflicts=True)
-                found.update({p.sku: p for p in Product.objects.filter(sku__in=missing)})
+                found.update({p.sku: p for p in Product.objects.filter(text_in("sku", missing))})
         return found
 
     @staticmethod

@@ -288,7 +288,12 @@ def test_reimport_reads_matched_customers_in_constant_queries(
 def test_tags_are_added_to_new_and_existing_customers_never_removed(tmp_path, agent):
     first = [["external_id", "name", "tags"], ["T1", "甲", "VIP"], ["T2", "乙", ""]]
     run_import("customers", write_csv(tmp_path / "a.csv", first), "--owner", "agent")
-    second = [["external_id", "name", "tags"], ["T1", "甲", "学生；VIP"], ["T2", "乙", "VIP"], ["T3", "丙", "VIP"]]
+    second = [
+        ["external_id", "name", "tags"],
+        ["T1", "甲", "学生；VIP"],
+        ["T2", "乙", "VIP"],
+        ["T3", "丙", "VIP"],
+    ]
     summary = run_import("customers", write_csv(tmp_path / "b.csv", second), "--owner", "agent")
     assert (summary["created"], summary["updated"], summary["unchanged"]) == (1, 2, 0)
     tags = {c.external_id: sorted(c.tags.values_list("name", flat=True)) for c in Customer.objects.all()}
