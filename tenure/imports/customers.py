@@ -94,46 +94,57 @@ def blank_customer() -> Customer:
 class CustomerImporter(Importer):
     kind = F.CUSTOMERS
 
+    def parsers(self) -> dict:
+        """field -> function reading a cell (raising BadValue); built once per import."""
+        cache = self.__dict__.get("_parsers")
+        if cache is not None:
+            return cache
+        region = self.region
+
+        def text(limit):
+            return lambda value: F.text(value, limit)
+
+        def choice(table, label):
+            return lambda value: F.choice(value, table, label)
+
+        cache = self._parsers = {
+            "external_id": lambda value: F.text(F.clean_id(value), 100),
+            "name": text(200),
+            "alt_name": text(200),
+            "company": text(200),
+            "mobile": lambda value: F.phone(value, region),
+            "phone": lambda value: F.phone(value, region),
+            "email": lambda value: F.text(F.email(value), 254),
+            "kind": choice(KIND_CHOICES, _("kind")),
+            "gender": choice(GENDER_CHOICES, _("gender")),
+            "language": choice(LANGUAGE_CHOICES, _("language")),
+            "lifecycle_stage": choice(STAGE_CHOICES, _("lifecycle stage")),
+            "birthday": F.date,
+            "industry": text(100),
+            "source": text(100),
+            "owner": lambda value: self.user(value, assigning=True),
+            "representative": lambda value: self.user(value, assigning=True),
+            "tags": F.tag_list,
+            "do_not_contact": F.boolean,
+            "attributes": F.json_object,
+        }
+        return cache
+
     def parse_value(self, field: str, value: str):
-        if field == "external_id":
-            return F.text(F.clean_id(value), 100)
-        if field in ("name", "alt_name", "company"):
-            return F.text(value, 200)
-        if field in ("mobile", "phone"):
-            return F.phone(value, self.region)
-        if field == "email":
-            return F.text(F.email(value), 254)
-        if field == "kind":
-            return F.choice(value, KIND_CHOICES, _("kind"))
-        if field == "gender":
-            return F.choice(value, GENDER_CHOICES, _("gender"))
-        if field == "language":
-            return F.choice(value, LANGUAGE_CHOICES, _("language"))
-        if field == "lifecycle_stage":
-            return F.choice(value, STAGE_CHOICES, _("lifecycle stage"))
-        if field == "birthday":
-            return F.date(value)
-        if field in ("industry", "source"):
-            return F.text(value, 100)
-        if field in ("owner", "representative"):
-            return self.user(value, assigning=True)
-        if field == "tags":
-            return F.tag_list(value)
-        if field == "do_not_contact":
-            return F.boolean(value)
-        if field == "attributes":
-            return F.json_object(value)
-        return value.strip()  # notes
+        parser = self.parsers().get(field)
+        return parser(value) if parser is not None else value.strip()  # notes
 
     def parse(self, line: int, raw: dict[str, str]) -> dict | None:
         mapped, extra = self.values(raw)
         data: dict = {}
         errors: list[tuple[str, str]] = []
+        parsers = self.parsers()
         for field, value in mapped.items():
-            if not value.strip():
+            if not value or value.isspace():
                 continue  # an empty cell never erases what is stored
             try:
-                data[field] = self.parse_value(field, value)
+                parser = parsers.get(field)
+                data[field] = parser(value) if parser is not None else value.strip()
             except F.BadValue as exc:
                 errors.append((field, str(exc)))
         if not data.get("name") and not any(f == "name" for f, _r in errors):

@@ -184,8 +184,20 @@ def phone(text: str, region: str) -> str:
         raise BadValue(_("“%(value)s” is not a valid phone number.") % {"value": text}) from None
 
 
+# A plain ASCII address: every string it matches, Django's validate_email accepts (a dot-atom local
+# part, host labels of letters, digits and inner hyphens, an alphabetic top-level domain); anything
+# else is left to validate_email. tests/test_fast_paths.py checks that both paths agree.
+_PLAIN_EMAIL = re.compile(
+    r"[a-z0-9_+\-]+(?:\.[a-z0-9_+\-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
+    re.ASCII,
+)
+
+
 def email(text: str) -> str:
     value = text.strip().lower()
+    if len(value) <= 320 and _PLAIN_EMAIL.fullmatch(value):
+        return value
     try:
         validate_email(value)
     except ValidationError:
