@@ -30,7 +30,7 @@ def name_tokens(name: str) -> set[str]:
 
 # Names repeat (a few thousand surname + given-name pairs cover most of a Chinese customer base), so
 # a bulk import or reindex computes each name's tokens once. Bounded: memory stays flat.
-@lru_cache(maxsize=1 << 15)
+@lru_cache(maxsize=1 << 13)
 def _name_tokens(name: str) -> frozenset[str]:
     return frozenset(_compute_name_tokens(name))
 

@@ -1,10 +1,7 @@
 """Customer import: upsert by external id (else by normalised mobile, else email)."""
 
-import os
-import uuid
 from collections import defaultdict
 
-from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,6 +11,7 @@ from tenure.imports import fields as F
 from tenure.imports.base import (
     Importer,
     Row,
+    blank_instance,
     copy_rows,
     insert_customers,
     insert_search_tokens,
@@ -52,43 +50,11 @@ LANGUAGE_CHOICES = {
     **{F.fold_header(w): "en" for w in ["en", "english", "英文", "英语"]},
 }
 SPECIAL = {"tags", "company", "attributes", "owner", "representative"}
-_BLANK: tuple[dict, list] | None = None
-
-
-_V4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
-_V4_SET = (0x8000 << 48) | (4 << 76)
-
-
-def fast_uuid4() -> uuid.UUID:
-    """uuid.uuid4() (random, version 4, RFC 4122 variant) without UUID.__init__'s argument checks."""
-    value = object.__new__(uuid.UUID)
-    object.__setattr__(value, "int", int.from_bytes(os.urandom(16), "big") & _V4_CLEAR | _V4_SET)
-    object.__setattr__(value, "is_safe", uuid.SafeUUID.unknown)
-    return value
 
 
 def blank_customer() -> Customer:
-    """A new unsaved Customer with every field at its default, without Model.__init__'s per-field
-    work (a third of a large import's time). Callable defaults (uid, dict, list) are called anew."""
-    global _BLANK
-    if _BLANK is None:
-        static, fresh = {}, []
-        for f in Customer._meta.concrete_fields:
-            if f.primary_key:
-                static[f.attname] = None
-            elif f.has_default() and callable(f.default):
-                fresh.append((f.attname, fast_uuid4 if f.default is uuid.uuid4 else f.default))
-            else:
-                static[f.attname] = f.get_default()
-        _BLANK = (static, fresh)
-    static, fresh = _BLANK
-    obj = Customer.__new__(Customer)
-    obj._state = ModelState()
-    values = obj.__dict__
-    values.update(static)
-    for name, default in fresh:
-        values[name] = default()
-    return obj
+    """A new unsaved Customer with every field at its default (see base.blank_instance)."""
+    return blank_instance(Customer)
 
 
 class CustomerImporter(Importer):

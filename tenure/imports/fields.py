@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import re
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -239,6 +240,11 @@ def date(text: str) -> dt.date:
     return _date_parts(text).date()
 
 
+@cache
+def _decimal_bounds(places: int, max_digits: int) -> tuple[Decimal, Decimal]:
+    return Decimal(1).scaleb(-places), Decimal(10) ** (max_digits - places)
+
+
 def decimal(text: str, *, places: int, max_digits: int) -> Decimal:
     raw = text.strip().replace(",", "").replace("，", "")
     try:
@@ -247,8 +253,9 @@ def decimal(text: str, *, places: int, max_digits: int) -> Decimal:
         raise BadValue(_("“%(value)s” is not a number.") % {"value": text}) from None
     if not value.is_finite():
         raise BadValue(_("“%(value)s” is not a number.") % {"value": text})
-    value = value.quantize(Decimal(1).scaleb(-places))
-    if abs(value) >= Decimal(10) ** (max_digits - places):
+    exponent, limit = _decimal_bounds(places, max_digits)
+    value = value.quantize(exponent)
+    if abs(value) >= limit:
         raise BadValue(_("“%(value)s” is too large.") % {"value": text})
     return value
 

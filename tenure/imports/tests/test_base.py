@@ -1,8 +1,8 @@
 import pytest
 
 from tenure.customers.models import Customer
-from tenure.imports.base import insert_customers, load_instances, text_in
-from tenure.imports.customers import blank_customer, fast_uuid4
+from tenure.imports.base import fast_uuid4, insert_customers, load_instances, text_in
+from tenure.imports.customers import blank_customer
 
 pytestmark = pytest.mark.django_db
 
