@@ -8,9 +8,7 @@ happens, so memory stays flat however long the file is.
 
 import csv
 import json
-import os
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -280,18 +278,6 @@ class Importer:
 
 # --- Set-based reads and writes shared by the importers -------------------------------------
 
-_V4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
-_V4_SET = (0x8000 << 48) | (4 << 76)
-
-
-def fast_uuid4() -> uuid.UUID:
-    """uuid.uuid4() (random, version 4, RFC 4122 variant) without UUID.__init__'s argument checks."""
-    value = object.__new__(uuid.UUID)
-    object.__setattr__(value, "int", int.from_bytes(os.urandom(16), "big") & _V4_CLEAR | _V4_SET)
-    object.__setattr__(value, "is_safe", uuid.SafeUUID.unknown)
-    return value
-
-
 _BLANKS: dict = {}
 
 
@@ -306,7 +292,7 @@ def blank_instance(model):
             if f.primary_key:
                 static[f.attname] = None
             elif f.has_default() and callable(f.default):
-                fresh.append((f.attname, fast_uuid4 if f.default is uuid.uuid4 else f.default))
+                fresh.append((f.attname, f.default))
             else:
                 static[f.attname] = f.get_default()
         spec = _BLANKS[model] = (static, fresh)
