@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
+from operator import itemgetter
 
 from django.conf import settings
 from django.db import transaction
@@ -360,11 +362,10 @@ def insert_search_tokens(customers) -> None:
 
     rows: list[tuple[int, str]] = []
     for c in customers:
-        pk = c.pk
-        rows.extend((pk, t) for t in search_tokens(c))
+        rows.extend(zip(repeat(c.pk), search_tokens(c)))
     if not rows:
         return
-    rows.sort(key=lambda row: row[1])  # in index order: fewer B-tree pages touched per insert
+    rows.sort(key=itemgetter(1))  # in index order: fewer B-tree pages touched per insert
     table = connection.ops.quote_name(SearchToken._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
