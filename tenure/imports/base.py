@@ -353,6 +353,10 @@ def search_tokens(customer) -> set[str]:
     return search.customer_tokens(customer)
 
 
+# Backslash, tab, newline and carriage return are escaped in COPY's text format; nothing else is.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def insert_search_tokens(customers) -> None:
     """Insert the search tokens of freshly created customers in one statement per chunk (COPY on
     PostgreSQL): the model-instance path costs more than the rest of a customer import."""
@@ -369,9 +373,11 @@ def insert_search_tokens(customers) -> None:
     table = connection.ops.quote_name(SearchToken._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # COPY's text format written in one piece: psycopg's write_row costs ~5 µs a row in
+            # Python, more than the rest of a token's import on the client.
+            data = "".join([f"{pk}\t{token.translate(_COPY_ESCAPES)}\n" for pk, token in rows])
             with cursor.cursor.copy(f"COPY {table} (customer_id, token) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                copy.write(data.encode())
         else:
             cursor.executemany(f"INSERT INTO {table} (customer_id, token) VALUES (%s, %s)", rows)
 

@@ -300,3 +300,17 @@ def test_tags_are_added_to_new_and_existing_customers_never_removed(tmp_path, ag
     assert tags == {"T1": ["VIP", "学生"], "T2": ["VIP"], "T3": ["VIP"]}
     again = run_import("customers", write_csv(tmp_path / "b.csv", second), "--owner", "agent")
     assert again["unchanged"] == 3
+
+
+def test_stored_tokens_are_the_search_modules_even_with_copy_escapes(tmp_path, agent):
+    rows = [
+        ["external_id", "name", "alt_name", "mobile", "email"],
+        ["B\\1", "曾\\小贤", "O'Brien\\Tab", "+86 138-0000-0001", "x@example.com"],
+        ["B2", "单雄信", "Zoë Ñ", "0086 139 0000 0002", "a@b.cn"],
+    ]
+    summary = run_import("customers", write_csv(tmp_path / "c.csv", rows), "--owner", "agent")
+    assert summary["created"] == 2
+    for c in Customer.objects.all():
+        stored = set(SearchToken.objects.filter(customer_id=c.pk).values_list("token", flat=True))
+        assert stored == customer_tokens(c)
+        assert any("\\" in t for t in stored) or c.external_id == "B2"
