@@ -312,15 +312,23 @@ def text_in(field: str, values: Iterable[str]):
     """Q(field__in=values) for a text field, the list sent as one JSON parameter and unpacked by the
     database (json_each on SQLite, jsonb_array_elements_text on PostgreSQL): Django prepares each
     value of an IN list separately, which cost a look-up of 2,000 keys more than the query."""
+    return _json_in(field, list(values), "")
+
+
+def ids_in(field: str, values: Iterable[int]):
+    """Q(field__in=values) for an integer field (primary or foreign keys), as text_in."""
+    return _json_in(field, [int(v) for v in values], "::bigint")
+
+
+def _json_in(field: str, values: list, cast: str):
     from django.db import connection
     from django.db.models import Q
     from django.db.models.expressions import RawSQL
 
-    values = list(values)
     if connection.vendor == "sqlite":
         sql = "SELECT value FROM json_each(%s)"
     elif connection.vendor == "postgresql":
-        sql = "SELECT jsonb_array_elements_text(%s::jsonb)"
+        sql = f"SELECT jsonb_array_elements_text(%s::jsonb){cast}"
     else:  # pragma: no cover - Tenure runs on SQLite and PostgreSQL
         return Q(**{f"{field}__in": values})
     return Q(**{f"{field}__in": RawSQL(sql, [json.dumps(values, ensure_ascii=False)])})

@@ -13,6 +13,7 @@ from tenure.imports.base import (
     Row,
     blank_instance,
     copy_rows,
+    ids_in,
     insert_customers,
     insert_search_tokens,
     load_instances,
@@ -210,9 +211,9 @@ class CustomerImporter(Importer):
         }
         tags_of: dict[int, set[str]] = defaultdict(set)
         if matched_ids:
-            for cid, name in Customer.tags.through.objects.filter(customer_id__in=matched_ids).values_list(
-                "customer_id", "tag__name"
-            ):
+            for cid, name in Customer.tags.through.objects.filter(
+                ids_in("customer_id", matched_ids)
+            ).values_list("customer_id", "tag__name"):
                 tags_of[cid].add(name)
 
         seen: dict[object, int] = {}

@@ -14,7 +14,7 @@ from tenure.commerce.models import Order, OrderLine, Product
 from tenure.commerce.services import line_amount
 from tenure.customers.models import Customer
 from tenure.imports import fields as F
-from tenure.imports.base import Importer, Row, blank_instance, insert_objects, text_in
+from tenure.imports.base import Importer, Row, blank_instance, ids_in, insert_objects, text_in
 
 CHANNEL_CHOICES = F.choice_table(
     Order.Channel,
@@ -175,7 +175,7 @@ class OrderImporter(Importer):
         visible_ids = (
             set(
                 self.customers()
-                .filter(pk__in={o.customer_id for o in existing.values()})
+                .filter(ids_in("pk", {o.customer_id for o in existing.values()}))
                 .values_list("pk", flat=True)
             )
             if existing
@@ -184,7 +184,7 @@ class OrderImporter(Importer):
         old_lines: dict[int, list[tuple]] = {}
         if existing:
             for order_id, sku, qty, price, cost in OrderLine.objects.filter(
-                order_id__in=[o.pk for o in existing.values()]
+                ids_in("order_id", [o.pk for o in existing.values()])
             ).values_list("order_id", "product__sku", "quantity", "unit_price", "unit_cost"):
                 old_lines.setdefault(order_id, []).append((sku, qty, price, cost))
         products = self.products({ln.sku: ln for lines in orders.values() for ln in lines})

@@ -1,7 +1,7 @@
 import pytest
 
 from tenure.customers.models import Customer
-from tenure.imports.base import insert_customers, load_instances, text_in
+from tenure.imports.base import ids_in, insert_customers, load_instances, text_in
 from tenure.imports.customers import blank_customer
 
 pytestmark = pytest.mark.django_db
@@ -15,6 +15,13 @@ def test_text_in_matches_exactly_the_listed_values():
     found = set(Customer.objects.filter(text_in("external_id", odd)).values_list("external_id", flat=True))
     assert found == {e for e in odd if e}
     assert not Customer.objects.filter(text_in("external_id", [])).exists()
+
+
+def test_ids_in_matches_exactly_the_listed_ids():
+    pks = [Customer.objects.create(name=f"n{i}").pk for i in range(4)]
+    wanted = {pks[0], pks[2]}
+    assert set(Customer.objects.filter(ids_in("pk", wanted)).values_list("pk", flat=True)) == wanted
+    assert not Customer.objects.filter(ids_in("pk", [])).exists()
 
 
 def test_load_instances_reads_the_fields_and_defers_the_rest():
