@@ -11,10 +11,12 @@
    bad date, unknown customer, negative price) so validation and rejection are on the timed path.
 2. For each database: a fresh database, `tenure migrate`, an owner (`tenure staff add`), then
    `tenure import customers FILE --owner … --report …` and `tenure import orders FILE --report …`
-   as child processes; wall time, rows/s and the child's peak RSS (its own rusage from os.wait4,
-   the per-child form of getrusage(RUSAGE_CHILDREN)), plus the JSON summary the command prints.
-3. Memory against file size: the customers import again on SQLite from a file 1/10th the size;
-   flat memory means both peaks are about the same.
+   as child processes; wall time, rows/s, CPU seconds (and rows per CPU second) and the child's
+   peak RSS (its own rusage from os.wait4, the per-child form of getrusage(RUSAGE_CHILDREN)), plus
+   the JSON summary the command prints. Unless --no-reimport, the customers file is then imported
+   again (every row matched and unchanged) and once more with --dry-run (validation only).
+3. Memory against file size (unless --no-small): the customers import again on SQLite from a file
+   1/10th the size; flat memory means both peaks are about the same.
 Only loopback traffic; bounded by --timeout per import.
 """
 
