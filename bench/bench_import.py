@@ -11,10 +11,12 @@
    bad date, unknown customer, negative price) so validation and rejection are on the timed path.
 2. For each database: a fresh database, `tenure migrate`, an owner (`tenure staff add`), then
    `tenure import customers FILE --owner … --report …` and `tenure import orders FILE --report …`
-   as child processes; wall time, rows/s and the child's peak RSS (its own rusage from os.wait4,
-   the per-child form of getrusage(RUSAGE_CHILDREN)), plus the JSON summary the command prints.
-3. Memory against file size: the customers import again on SQLite from a file 1/10th the size;
-   flat memory means both peaks are about the same.
+   as child processes; wall time, rows/s, CPU seconds (and rows per CPU second) and the child's
+   peak RSS (its own rusage from os.wait4, the per-child form of getrusage(RUSAGE_CHILDREN)), plus
+   the JSON summary the command prints. Unless --no-reimport, the customers file is then imported
+   again (every row matched and unchanged) and once more with --dry-run (validation only).
+3. Memory against file size (unless --no-small): the customers import again on SQLite from a file
+   1/10th the size; flat memory means both peaks are about the same.
 Only loopback traffic; bounded by --timeout per import.
 """
 
@@ -196,18 +198,20 @@ def last_json(text: str) -> dict | None:
     return None
 
 
-def timed_import(kind: str, path: Path, env: dict, timeout: float, tag: str) -> dict:
+def timed_import(kind: str, path: Path, env: dict, timeout: float, tag: str, *extra: str) -> dict:
     report = DATA_DIR / "import" / f"report-{tag}-{kind}.csv"
-    cmd = [*TENURE, "import", kind, str(path), "--report", str(report)]
+    cmd = [*TENURE, "import", kind, str(path), "--report", str(report), *extra]
     if kind == "customers":
         cmd += ["--owner", OWNER]
-    log(f"[{tag}] tenure import {kind} {path.name} …")
+    log(f"[{tag}] tenure import {kind} {path.name} {' '.join(extra)}…")
     res = run_child(cmd, env, timeout, DATA_DIR / "import" / f"out-{tag}-{kind}.txt")
     summary = last_json(res.pop("output"))
     rows = (summary or {}).get("rows")
     res["summary"] = summary
     if rows and res["exit"] == 0:
         res["rows_per_second"] = round(rows / res["wall_seconds"])
+        if res["cpu_seconds"]:
+            res["cpu_rows_per_second"] = round(rows / res["cpu_seconds"])
     res["command"] = " ".join(cmd[2:])
     return res
 
@@ -233,6 +237,10 @@ def main() -> None:
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/tenure_bench_import")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="Run on one database only.")
     parser.add_argument("--no-orders", action="store_true", help="Customers only (quicker).")
+    parser.add_argument(
+        "--no-reimport", action="store_true", help="Skip the customers re-import and dry run."
+    )
+    parser.add_argument("--no-small", action="store_true", help="Skip the memory run on a 1/10 file.")
     parser.add_argument("--timeout", type=float, default=3600, help="Seconds allowed per import.")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
@@ -270,11 +278,16 @@ def main() -> None:
         run = {
             "customers": timed_import("customers", Path(files["customers"]["path"]), env, args.timeout, label)
         }
+        if not args.no_reimport:
+            # The same file again: every row matched and unchanged; then a dry run (validation only).
+            cpath = Path(files["customers"]["path"])
+            run["customers_reimport"] = timed_import("customers", cpath, env, args.timeout, label)
+            run["customers_dry_run"] = timed_import("customers", cpath, env, args.timeout, label, "--dry-run")
         if not args.no_orders:
             run["orders"] = timed_import("orders", Path(files["orders"]["path"]), env, args.timeout, label)
         result["runs"][label] = run
 
-    if args.only in (None, "sqlite"):
+    if args.only in (None, "sqlite") and not args.no_small:
         env = {**base_env, "DATABASE_URL": args.sqlite}
         prepare_db(args.sqlite, env)
         small_run = timed_import(

@@ -106,6 +106,7 @@ class Customer(TimeStamped):
         on_delete=models.SET_NULL,
         related_name="customers",
         verbose_name=_("team"),
+        db_index=False,  # cust_*_idx below, which lead with this column, serve every look-up
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -114,6 +115,7 @@ class Customer(TimeStamped):
         on_delete=models.SET_NULL,
         related_name="owned_customers",
         verbose_name=_("owner"),
+        db_index=False,  # cust_*_idx below, which lead with this column, serve every look-up
     )
     representative = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -122,6 +124,7 @@ class Customer(TimeStamped):
         on_delete=models.SET_NULL,
         related_name="represented_customers",
         verbose_name=_("dedicated representative"),
+        db_index=False,  # cust_*_idx below, which lead with this column, serve every look-up
     )
     referred_by = models.ForeignKey(
         "self",

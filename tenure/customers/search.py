@@ -9,6 +9,7 @@ answers substring questions on SQLite and PostgreSQL alike, without a full scan.
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
@@ -24,6 +25,17 @@ _TERM_CLEAN = re.compile(r"[^\w@.\-+\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
 def name_tokens(name: str) -> set[str]:
+    return set(_name_tokens(name or ""))
+
+
+# Names repeat (a few thousand surname + given-name pairs cover most of a Chinese customer base), so
+# a bulk import or reindex computes each name's tokens once. Bounded: memory stays flat.
+@lru_cache(maxsize=1 << 13)
+def _name_tokens(name: str) -> frozenset[str]:
+    return frozenset(_compute_name_tokens(name))
+
+
+def _compute_name_tokens(name: str) -> set[str]:
     tokens: set[str] = set()
     folded = fold(name)
     if not folded:
@@ -72,13 +84,23 @@ def email_tokens(email: str) -> set[str]:
 
 
 def customer_tokens(customer, contacts: Iterable = ()) -> set[str]:
-    tokens = name_tokens(customer.name) | name_tokens(customer.alt_name)
-    tokens |= phone_tokens(customer.mobile) | phone_tokens(customer.phone) | email_tokens(customer.email)
+    tokens = set(_name_tokens(customer.name or ""))
+    if customer.alt_name:
+        tokens |= _name_tokens(customer.alt_name)
+    if customer.mobile:
+        tokens |= phone_tokens(customer.mobile)
+    if customer.phone:
+        tokens |= phone_tokens(customer.phone)
+    if customer.email:
+        tokens |= email_tokens(customer.email)
     if customer.external_id:
         tokens.add(fold(customer.external_id).replace(" ", ""))
     for contact in contacts:
         tokens |= name_tokens(contact.name) | phone_tokens(contact.mobile) | email_tokens(contact.email)
-    return {t[:TOKEN_MAX] for t in tokens if t}
+    tokens.discard("")
+    if any(len(t) > TOKEN_MAX for t in tokens):
+        tokens = {t[:TOKEN_MAX] for t in tokens}
+    return tokens
 
 
 def query_terms(text: str) -> list[str]:

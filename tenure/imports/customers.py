@@ -2,14 +2,23 @@
 
 from collections import defaultdict
 
-from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenure.customers import search
 from tenure.customers.models import Customer, Tag
 from tenure.imports import fields as F
-from tenure.imports.base import Importer, Row, insert_customers, insert_search_tokens
+from tenure.imports.base import (
+    Importer,
+    Row,
+    blank_instance,
+    copy_rows,
+    ids_in,
+    insert_customers,
+    insert_search_tokens,
+    load_instances,
+    text_in,
+)
 
 KIND_CHOICES = F.choice_table(
     Customer.Kind,
@@ -42,76 +51,67 @@ LANGUAGE_CHOICES = {
     **{F.fold_header(w): "en" for w in ["en", "english", "英文", "英语"]},
 }
 SPECIAL = {"tags", "company", "attributes", "owner", "representative"}
-_BLANK: tuple[dict, list] | None = None
 
 
 def blank_customer() -> Customer:
-    """A new unsaved Customer with every field at its default, without Model.__init__'s per-field
-    work (a third of a large import's time). Callable defaults (uid, dict, list) are called anew."""
-    global _BLANK
-    if _BLANK is None:
-        static, fresh = {}, []
-        for f in Customer._meta.concrete_fields:
-            if f.primary_key:
-                static[f.attname] = None
-            elif f.has_default() and callable(f.default):
-                fresh.append((f.attname, f.default))
-            else:
-                static[f.attname] = f.get_default()
-        _BLANK = (static, fresh)
-    static, fresh = _BLANK
-    obj = Customer.__new__(Customer)
-    obj._state = ModelState()
-    values = obj.__dict__
-    values.update(static)
-    for name, default in fresh:
-        values[name] = default()
-    return obj
+    """A new unsaved Customer with every field at its default (see base.blank_instance)."""
+    return blank_instance(Customer)
 
 
 class CustomerImporter(Importer):
     kind = F.CUSTOMERS
 
+    def parsers(self) -> dict:
+        """field -> function reading a cell (raising BadValue); built once per import."""
+        cache = self.__dict__.get("_parsers")
+        if cache is not None:
+            return cache
+        region = self.region
+
+        def text(limit):
+            return lambda value: F.text(value, limit)
+
+        def choice(table, label):
+            return lambda value: F.choice(value, table, label)
+
+        cache = self._parsers = {
+            "external_id": lambda value: F.text(F.clean_id(value), 100),
+            "name": text(200),
+            "alt_name": text(200),
+            "company": text(200),
+            "mobile": lambda value: F.phone(value, region),
+            "phone": lambda value: F.phone(value, region),
+            "email": lambda value: F.text(F.email(value), 254),
+            "kind": choice(KIND_CHOICES, _("kind")),
+            "gender": choice(GENDER_CHOICES, _("gender")),
+            "language": choice(LANGUAGE_CHOICES, _("language")),
+            "lifecycle_stage": choice(STAGE_CHOICES, _("lifecycle stage")),
+            "birthday": F.date,
+            "industry": text(100),
+            "source": text(100),
+            "owner": lambda value: self.user(value, assigning=True),
+            "representative": lambda value: self.user(value, assigning=True),
+            "tags": F.tag_list,
+            "do_not_contact": F.boolean,
+            "attributes": F.json_object,
+        }
+        return cache
+
     def parse_value(self, field: str, value: str):
-        if field == "external_id":
-            return F.text(F.clean_id(value), 100)
-        if field in ("name", "alt_name", "company"):
-            return F.text(value, 200)
-        if field in ("mobile", "phone"):
-            return F.phone(value, self.region)
-        if field == "email":
-            return F.text(F.email(value), 254)
-        if field == "kind":
-            return F.choice(value, KIND_CHOICES, _("kind"))
-        if field == "gender":
-            return F.choice(value, GENDER_CHOICES, _("gender"))
-        if field == "language":
-            return F.choice(value, LANGUAGE_CHOICES, _("language"))
-        if field == "lifecycle_stage":
-            return F.choice(value, STAGE_CHOICES, _("lifecycle stage"))
-        if field == "birthday":
-            return F.date(value)
-        if field in ("industry", "source"):
-            return F.text(value, 100)
-        if field in ("owner", "representative"):
-            return self.user(value, assigning=True)
-        if field == "tags":
-            return F.tag_list(value)
-        if field == "do_not_contact":
-            return F.boolean(value)
-        if field == "attributes":
-            return F.json_object(value)
-        return value.strip()  # notes
+        parser = self.parsers().get(field)
+        return parser(value) if parser is not None else value.strip()  # notes
 
     def parse(self, line: int, raw: dict[str, str]) -> dict | None:
         mapped, extra = self.values(raw)
         data: dict = {}
         errors: list[tuple[str, str]] = []
+        parsers = self.parsers()
         for field, value in mapped.items():
-            if not value.strip():
+            if not value or value.isspace():
                 continue  # an empty cell never erases what is stored
             try:
-                data[field] = self.parse_value(field, value)
+                parser = parsers.get(field)
+                data[field] = parser(value) if parser is not None else value.strip()
             except F.BadValue as exc:
                 errors.append((field, str(exc)))
         if not data.get("name") and not any(f == "name" for f, _r in errors):
@@ -174,13 +174,21 @@ class CustomerImporter(Importer):
             return
         # Matched customers are compared and written field by field: load only the fields this
         # file can change and the ones rows are matched by, not the whole row with its converters.
-        visible = self.customers().only(*self.loaded_fields())
+        visible = self.customers()
+        fields = self.loaded_fields()
         ext_ids = [d["external_id"] for _l, _r, d in parsed if "external_id" in d]
-        by_ext = {c.external_id: c for c in visible.filter(external_id__in=ext_ids)} if ext_ids else {}
+        by_ext = (
+            {
+                c.external_id: c
+                for c in load_instances(visible.filter(text_in("external_id", ext_ids)), fields)
+            }
+            if ext_ids
+            else {}
+        )
         taken: set[str] = set()
         if ext_ids and self.actor is not None:
             taken = set(
-                Customer.objects.filter(external_id__in=ext_ids)
+                Customer.objects.filter(text_in("external_id", ext_ids))
                 .exclude(pk__in=[c.pk for c in by_ext.values()])
                 .values_list("external_id", flat=True)
             )
@@ -193,19 +201,19 @@ class CustomerImporter(Importer):
         by_mobile: dict[str, list[Customer]] = defaultdict(list)
         by_email: dict[str, list[Customer]] = defaultdict(list)
         if mobiles:
-            for c in visible.filter(mobile__in=mobiles):
+            for c in load_instances(visible.filter(text_in("mobile", mobiles)), fields):
                 by_mobile[c.mobile].append(c)
         if emails:
-            for c in visible.filter(email__in=emails):
+            for c in load_instances(visible.filter(text_in("email", emails)), fields):
                 by_email[c.email].append(c)
         matched_ids = {c.pk for c in by_ext.values()} | {
             c.pk for group in (*by_mobile.values(), *by_email.values()) for c in group
         }
         tags_of: dict[int, set[str]] = defaultdict(set)
         if matched_ids:
-            for cid, name in Customer.tags.through.objects.filter(customer_id__in=matched_ids).values_list(
-                "customer_id", "tag__name"
-            ):
+            for cid, name in Customer.tags.through.objects.filter(
+                ids_in("customer_id", matched_ids)
+            ).values_list("customer_id", "tag__name"):
                 tags_of[cid].add(name)
 
         seen: dict[object, int] = {}
@@ -294,8 +302,34 @@ class CustomerImporter(Importer):
             if missing:
                 Tag.objects.bulk_create([Tag(name=n) for n in missing], ignore_conflicts=True)
                 tag_ids = dict(Tag.objects.filter(name__in=names).values_list("name", "id"))
-            through = Customer.tags.through
-            through.objects.bulk_create(
-                [through(customer_id=c.pk, tag_id=tag_ids[t]) for c, tags in tag_links for t in tags],
-                ignore_conflicts=True,
+            created = {id(c) for c in new}
+            for new_only in (True, False):
+                pairs = [
+                    (c.pk, tag_ids[t])
+                    for c, tags in tag_links
+                    if (id(c) in created) is new_only
+                    for t in tags
+                ]
+                if pairs:
+                    self.link_tags(pairs, new_only=new_only)
+
+    @staticmethod
+    def link_tags(pairs: list[tuple[int, int]], *, new_only: bool) -> None:
+        """(customer id, tag id) rows into the tags table; a pair already there is left alone. For
+        customers created in this batch no pair can exist yet: the rows are copied (COPY on
+        PostgreSQL)."""
+        from django.db import connection
+
+        pairs.sort()
+        through = Customer.tags.through._meta
+        columns = [through.get_field("customer").column, through.get_field("tag").column]
+        if new_only:
+            copy_rows(connection, through.db_table, columns, pairs)
+            return
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {quote(through.db_table)} ({quote(columns[0])}, {quote(columns[1])}) "
+                "VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                pairs,
             )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from tenure.customers.models import Customer
 from tenure.imports import fields as F
-from tenure.imports.base import Importer, Row
+from tenure.imports.base import Importer, Row, text_in
 from tenure.interactions.models import Interaction
 
 KIND_CHOICES = F.choice_table(
@@ -102,16 +102,20 @@ class InteractionImporter(Importer):
         if not parsed:
             return
         refs = {d["customer_external_id"] for _l, _r, d in parsed}
-        customers = dict(self.customers().filter(external_id__in=refs).values_list("external_id", "pk"))
+        customers = dict(
+            self.customers().filter(text_in("external_id", refs)).values_list("external_id", "pk")
+        )
         unknown = refs - set(customers)
         if unknown and self.create_customers:
             taken = set(
-                Customer.objects.filter(external_id__in=unknown).values_list("external_id", flat=True)
+                Customer.objects.filter(text_in("external_id", unknown)).values_list("external_id", flat=True)
             )
             customers.update(self.create_bare_customers(sorted(unknown - taken)))
         ext_ids = [d["external_id"] for _l, _r, d in parsed if "external_id" in d]
         by_ext = (
-            {i.external_id: i for i in Interaction.objects.filter(external_id__in=ext_ids)} if ext_ids else {}
+            {i.external_id: i for i in Interaction.objects.filter(text_in("external_id", ext_ids))}
+            if ext_ids
+            else {}
         )
         no_ext_customers = {
             customers[d["customer_external_id"]]

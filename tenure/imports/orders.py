@@ -14,7 +14,7 @@ from tenure.commerce.models import Order, OrderLine, Product
 from tenure.commerce.services import line_amount
 from tenure.customers.models import Customer
 from tenure.imports import fields as F
-from tenure.imports.base import Importer, Row, insert_objects
+from tenure.imports.base import Importer, Row, blank_instance, ids_in, insert_objects, text_in
 
 CHANNEL_CHOICES = F.choice_table(
     Order.Channel,
@@ -55,35 +55,54 @@ class OrderImporter(Importer):
         self.written: set[str] = set()  # order numbers written in this run (fragments append)
         self.tz = timezone.get_current_timezone()  # naive dates are read in it (looked up once)
 
+    def parsers(self) -> list[tuple[str, object, bool]]:
+        """(field, function reading a cell, required), in the order errors are reported; built once."""
+        cache = self.__dict__.get("_parsers")
+        if cache is None:
+            tz = self.tz
+            cache = self._parsers = [
+                ("order_id", lambda v: F.text(F.clean_id(v), 64), True),
+                ("customer_external_id", lambda v: F.text(F.clean_id(v), 100), False),
+                ("date", lambda v: F.datetime(v, tz), True),
+                ("sku", lambda v: F.text(v, 64), True),
+                ("product_name", lambda v: F.text(v, 255), False),
+                ("quantity", lambda v: F.decimal(v, places=3, max_digits=12), True),
+                ("unit_price", lambda v: F.decimal(v, places=4, max_digits=14), True),
+                ("cost", lambda v: F.decimal(v, places=4, max_digits=14), False),
+                ("currency", self.currency, False),
+                ("channel", lambda v: F.choice(v, CHANNEL_CHOICES, _("channel")), False),
+            ]
+        return cache
+
     def group_key(self, raw):
         return raw.get(self.order_field, "").strip() if self.order_field else None
 
     def parse(self, line: int, raw: dict[str, str]) -> tuple[Line | None, list[tuple[str, str]]]:
         mapped, _extra = self.values(raw)
         errors: list[tuple[str, str]] = []
-
-        def get(field, parser, required=False):
+        values = {}
+        for field, parser, required in self.parsers():
             value = mapped.get(field, "")
-            if not value.strip():
+            if not value or value.isspace():
                 if required:
                     errors.append((field, _("This field is required.")))
-                return None
+                values[field] = None
+                continue
             try:
-                return parser(value)
+                values[field] = parser(value)
             except F.BadValue as exc:
                 errors.append((field, str(exc)))
-                return None
-
-        order_id = get("order_id", lambda v: F.text(F.clean_id(v), 64), required=True)
-        customer_ref = get("customer_external_id", lambda v: F.text(F.clean_id(v), 100))
-        ordered_at = get("date", lambda v: F.datetime(v, self.tz), required=True)
-        sku = get("sku", lambda v: F.text(v, 64), required=True)
-        product_name = get("product_name", lambda v: F.text(v, 255)) or ""
-        quantity = get("quantity", lambda v: F.decimal(v, places=3, max_digits=12), required=True)
-        unit_price = get("unit_price", lambda v: F.decimal(v, places=4, max_digits=14), required=True)
-        cost = get("cost", lambda v: F.decimal(v, places=4, max_digits=14))
-        currency = get("currency", self.currency) or settings.TENURE_CURRENCY
-        channel = get("channel", lambda v: F.choice(v, CHANNEL_CHOICES, _("channel"))) or Order.Channel.OTHER
+                values[field] = None
+        order_id = values["order_id"]
+        customer_ref = values["customer_external_id"]
+        ordered_at = values["date"]
+        sku = values["sku"]
+        product_name = values["product_name"] or ""
+        quantity = values["quantity"]
+        unit_price = values["unit_price"]
+        cost = values["cost"]
+        currency = values["currency"] or settings.TENURE_CURRENCY
+        channel = values["channel"] or Order.Channel.OTHER
         if quantity is not None and quantity == 0:
             errors.append(("quantity", _("Quantity cannot be zero.")))
         if unit_price is not None and unit_price < 0:
@@ -152,11 +171,11 @@ class OrderImporter(Importer):
             return
         customer_ids = self.resolve_customers(orders)
         numbers = list(orders)
-        existing = {o.number: o for o in Order.objects.filter(number__in=numbers)}
+        existing = {o.number: o for o in Order.objects.filter(text_in("number", numbers))}
         visible_ids = (
             set(
                 self.customers()
-                .filter(pk__in={o.customer_id for o in existing.values()})
+                .filter(ids_in("pk", {o.customer_id for o in existing.values()}))
                 .values_list("pk", flat=True)
             )
             if existing
@@ -165,7 +184,7 @@ class OrderImporter(Importer):
         old_lines: dict[int, list[tuple]] = {}
         if existing:
             for order_id, sku, qty, price, cost in OrderLine.objects.filter(
-                order_id__in=[o.pk for o in existing.values()]
+                ids_in("order_id", [o.pk for o in existing.values()])
             ).values_list("order_id", "product__sku", "quantity", "unit_price", "unit_cost"):
                 old_lines.setdefault(order_id, []).append((sku, qty, price, cost))
         products = self.products({ln.sku: ln for lines in orders.values() for ln in lines})
@@ -186,7 +205,8 @@ class OrderImporter(Importer):
                 self.result.updated += len(lines)
                 continue
             if order is None:
-                order = Order(number=number, customer_id=customer_id)
+                order = blank_instance(Order)
+                order.number, order.customer_id = number, customer_id
                 self.fill(order, lines, products)
                 new_orders.append((order, lines))
                 self.result.created += len(lines)
@@ -233,11 +253,11 @@ class OrderImporter(Importer):
 
     def resolve_customers(self, orders: dict[str, list[Line]]) -> dict[str, int]:
         refs = {lines[0].customer_ref for lines in orders.values()}
-        found = dict(self.customers().filter(external_id__in=refs).values_list("external_id", "pk"))
+        found = dict(self.customers().filter(text_in("external_id", refs)).values_list("external_id", "pk"))
         unknown = refs - set(found)
         if unknown and self.create_customers:
             taken = set(
-                Customer.objects.filter(external_id__in=unknown).values_list("external_id", flat=True)
+                Customer.objects.filter(text_in("external_id", unknown)).values_list("external_id", flat=True)
             )
             creatable = sorted(unknown - taken)
             found.update(self.create_bare_customers(creatable))
@@ -254,7 +274,7 @@ class OrderImporter(Importer):
         return found
 
     def products(self, by_sku: dict[str, Line]) -> dict[str, Product]:
-        found = {p.sku: p for p in Product.objects.filter(sku__in=list(by_sku))}
+        found = {p.sku: p for p in Product.objects.filter(text_in("sku", by_sku))}
         missing = [sku for sku in by_sku if sku not in found]
         if missing:
             new = [
@@ -265,7 +285,7 @@ class OrderImporter(Importer):
                 found.update({p.sku: p for p in new})
             else:
                 Product.objects.bulk_create(new, ignore_conflicts=True)
-                found.update({p.sku: p for p in Product.objects.filter(sku__in=missing)})
+                found.update({p.sku: p for p in Product.objects.filter(text_in("sku", missing))})
         return found
 
     @staticmethod

@@ -283,3 +283,34 @@ def test_reimport_reads_matched_customers_in_constant_queries(
         "note b",
         {"k": "b", "company": "公司b"},
     )
+
+
+def test_tags_are_added_to_new_and_existing_customers_never_removed(tmp_path, agent):
+    first = [["external_id", "name", "tags"], ["T1", "甲", "VIP"], ["T2", "乙", ""]]
+    run_import("customers", write_csv(tmp_path / "a.csv", first), "--owner", "agent")
+    second = [
+        ["external_id", "name", "tags"],
+        ["T1", "甲", "学生；VIP"],
+        ["T2", "乙", "VIP"],
+        ["T3", "丙", "VIP"],
+    ]
+    summary = run_import("customers", write_csv(tmp_path / "b.csv", second), "--owner", "agent")
+    assert (summary["created"], summary["updated"], summary["unchanged"]) == (1, 2, 0)
+    tags = {c.external_id: sorted(c.tags.values_list("name", flat=True)) for c in Customer.objects.all()}
+    assert tags == {"T1": ["VIP", "学生"], "T2": ["VIP"], "T3": ["VIP"]}
+    again = run_import("customers", write_csv(tmp_path / "b.csv", second), "--owner", "agent")
+    assert again["unchanged"] == 3
+
+
+def test_stored_tokens_are_the_search_modules_even_with_copy_escapes(tmp_path, agent):
+    rows = [
+        ["external_id", "name", "alt_name", "mobile", "email"],
+        ["B\\1", "曾\\小贤", "O'Brien\\Tab", "+86 138-0000-0001", "x@example.com"],
+        ["B2", "单雄信", "Zoë Ñ", "0086 139 0000 0002", "a@b.cn"],
+    ]
+    summary = run_import("customers", write_csv(tmp_path / "c.csv", rows), "--owner", "agent")
+    assert summary["created"] == 2
+    for c in Customer.objects.all():
+        stored = set(SearchToken.objects.filter(customer_id=c.pk).values_list("token", flat=True))
+        assert stored == customer_tokens(c)
+        assert any("\\" in t for t in stored) or c.external_id == "B2"

@@ -1,0 +1,53 @@
+import pytest
+
+from tenure.customers.models import Customer
+from tenure.imports import base
+from tenure.imports.base import ids_in, insert_customers, load_instances, text_in
+from tenure.imports.customers import blank_customer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_text_in_matches_exactly_the_listed_values():
+    odd = ["C1", "客户'2", 'x"y', "a\\b", "", "中 文 ", "%_"]
+    for i, ext in enumerate(odd):
+        Customer.objects.create(name=f"n{i}", external_id=ext or None)
+    Customer.objects.create(name="other", external_id="C10")
+    found = set(Customer.objects.filter(text_in("external_id", odd)).values_list("external_id", flat=True))
+    assert found == {e for e in odd if e}
+    assert not Customer.objects.filter(text_in("external_id", [])).exists()
+
+
+def test_ids_in_matches_exactly_the_listed_ids():
+    pks = [Customer.objects.create(name=f"n{i}").pk for i in range(4)]
+    wanted = {pks[0], pks[2]}
+    assert set(Customer.objects.filter(ids_in("pk", wanted)).values_list("pk", flat=True)) == wanted
+    assert not Customer.objects.filter(ids_in("pk", [])).exists()
+
+
+def test_load_instances_reads_the_fields_and_defers_the_rest():
+    c = Customer.objects.create(name="张伟", external_id="E1", mobile="+8613812345678", attributes={"a": 1})
+    (obj,) = load_instances(Customer.objects.filter(pk=c.pk), ["id", "external_id", "attributes", "owner"])
+    assert (obj.pk, obj.external_id, obj.attributes, obj.owner_id) == (c.pk, "E1", {"a": 1}, None)
+    assert obj.get_deferred_fields() >= {"name", "mobile"}
+    assert obj.name == "张伟"  # loaded on access, like .only()
+    obj.external_id = "E2"
+    obj.save(update_fields=["external_id"])
+    assert Customer.objects.get(pk=c.pk).external_id == "E2"
+
+
+def test_inserted_customers_get_their_own_primary_keys(monkeypatch):
+    def no_read_back(*args):
+        raise AssertionError("ids should come from the sequence or the consecutive rowids")
+
+    monkeypatch.setattr(base, "_read_back_ids", no_read_back)
+    Customer.objects.create(name="before")
+    objs = []
+    for i in range(5):
+        obj = blank_customer()
+        obj.name, obj.external_id = f"n{i}", f"K{i}"
+        objs.append(obj)
+    insert_customers(objs)
+    for obj in objs:
+        assert Customer.objects.get(pk=obj.pk).external_id == obj.external_id
+        assert Customer.objects.get(pk=obj.pk).uid == obj.uid
