@@ -15,6 +15,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -126,11 +127,6 @@ def base_metrics_select(*, as_of: datetime, rolling_days: int, marketing_attr: s
                 default=None,
                 output_field=FloatField(),
             ),
-            # Filled by contact_metrics and referral_metrics, which touch only the rows concerned.
-            m_last_contact=Cast(Value(None), DateTimeField()),
-            m_days_contact=Cast(Value(None), IntegerField()),
-            m_complaints=Value(0),
-            m_referrals=Value(0),
             m_marketing=marketing,
             m_at=at,
         )
@@ -150,17 +146,21 @@ def base_metrics_select(*, as_of: datetime, rolling_days: int, marketing_attr: s
         "recency_days": "m_recency",
         "avg_order_value": "m_aov",
         "typical_gap_days": "m_gap",
-        "last_contact_at": "m_last_contact",
-        "days_since_contact": "m_days_contact",
-        "complaints_12m": "m_complaints",
-        "referrals": "m_referrals",
+        # last_contact_at, days_since_contact, complaints_12m and referrals belong to
+        # contact_metrics and referral_metrics (new rows start with the columns' defaults).
         "marketing_cost": "m_marketing",
         "computed_at": "m_at",
     }
 
 
 def contact_metrics(*, as_of: datetime, rolling_days: int) -> int:
-    """Last contact and complaints in the rolling year, for the customers with interactions."""
+    """Last contact and complaints in the rolling year: written for the customers with interactions
+    (only where they changed), cleared for those who no longer have any (merged away, deleted)."""
+    cleared = (
+        CustomerMetrics.objects.exclude(last_contact_at=None, days_since_contact=None, complaints_12m=0)
+        .filter(~Exists(Interaction.objects.filter(customer=OuterRef("customer_id"), occurred_at__lte=as_of)))
+        .update(last_contact_at=None, days_since_contact=None, complaints_12m=0)
+    )
     since_12m = as_of - timedelta(days=rolling_days)
     last = Max("occurred_at")
     qs = (
@@ -179,11 +179,17 @@ def contact_metrics(*, as_of: datetime, rolling_days: int) -> int:
         "days_since_contact": "c_days",
         "complaints_12m": "c_complaints",
     }
-    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id", only_changed=True)
+    return cleared + upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id", only_changed=True)
 
 
 def referral_metrics() -> int:
-    """How many customers each customer brought (Customer.referred_by), for the referrers only."""
+    """How many customers each customer brought (Customer.referred_by): written for the referrers
+    (only where it changed), set back to 0 for those who no longer have any referral."""
+    cleared = (
+        CustomerMetrics.objects.filter(referrals__gt=0)
+        .filter(~Exists(Customer.objects.filter(referred_by=OuterRef("customer_id"))))
+        .update(referrals=0)
+    )
     qs = (
         Customer.objects.filter(referred_by__isnull=False)
         .order_by()
@@ -191,7 +197,7 @@ def referral_metrics() -> int:
         .annotate(r_n=Count("id"))
     )
     columns = {"customer_id": "referred_by_id", "referrals": "r_n"}
-    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id", only_changed=True)
+    return cleared + upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id", only_changed=True)
 
 
 def abc_value_expression(*, basis: str, marketing: bool, tenure_weight: float, tenure_cap_years: float):

@@ -140,6 +140,23 @@ def test_recompute_is_idempotent_and_audited_once(computed, shop):
     entries = AuditEntry.objects.filter(model="value.metricsrun")
     assert entries.count() == 2
     assert entries.first().changes == {"customers": 6, "stage_changes": 0, "tier_changes": 0}
+    # Nothing changed, so nothing was rewritten.
+    assert run.detail["written"] == {"base": 0, "contact": 0, "referrals": 0, "classify": 0}
+
+
+def test_a_recompute_rewrites_only_the_customers_that_changed(computed, shop):
+    order(shop["B"], at(2025, 6, 29), "50.00", "30.00")
+    run = metrics_recompute(as_of=AS_OF, with_clv=False)
+    assert run.detail["written"]["base"] == 1  # B's revenue, orders and dates
+    assert CustomerMetrics.objects.get(customer=shop["B"]).order_count == computed["B"].order_count + 1
+
+
+def test_lost_interactions_and_referrals_are_cleared_on_recompute(computed, shop):
+    shop["A"].interactions.all().delete()
+    Customer.objects.filter(referred_by=shop["A"]).update(referred_by=None)
+    metrics_recompute(as_of=AS_OF, with_clv=False)
+    a = CustomerMetrics.objects.get(customer=shop["A"])
+    assert (a.last_contact_at, a.days_since_contact, a.complaints_12m, a.referrals) == (None, None, 0, 0)
 
 
 def test_deleted_orders_disappear_from_metrics_on_recompute(computed, shop):
