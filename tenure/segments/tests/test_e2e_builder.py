@@ -14,6 +14,13 @@ e2e_settings = e2e.e2e_settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+IDLE = "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+
+
+def settled(page) -> None:
+    """Wait until htmx has no request in flight and has finished swapping and settling."""
+    page.wait_for_function(IDLE)
+
 
 def test_build_a_segment_with_a_live_count_then_work_its_call_list(live_server, browser_page, agent):
     team = Team.objects.get(name="Team A")
@@ -33,11 +40,14 @@ def test_build_a_segment_with_a_live_count_then_work_its_call_list(live_server, 
     assert "3 customers match" in count.inner_text()
     page.click("#builder button[value='add:']")
     page.wait_for_selector("#f-0")
+    settled(page)
     assert "1 customer matches" in count.inner_text()  # the new rule: stage is lead
     page.select_option("#v-0", "active")
     page.wait_for_function("document.querySelector('#builder .livecount').innerText.includes('2 customers')")
+    settled(page)
     page.click("#builder button[value='addgroup:']")
     page.wait_for_selector("#f-1\\.0")
+    settled(page)
     page.select_option("#op-top", "or")
     page.wait_for_function("document.querySelector('#builder .livecount').innerText.includes('3 customers')")
     assert page.evaluate("window.__marker") == "no reload"
