@@ -10,7 +10,9 @@ batch and table — PostgreSQL `COPY … FROM STDIN` (psycopg 3), SQLite `execut
 model instances, because at 10M order lines and ~25M search tokens per-object ORM overhead would
 dominate. With --defer-indexes (default) the two search-token indexes are dropped during the load
 and rebuilt once at the end (a sorted index build instead of 25M random B-tree inserts), then
-ANALYZE runs so the planners see real statistics.
+VACUUM (ANALYZE) runs on PostgreSQL (ANALYZE on SQLite): statistics for the planner, and the visibility
+map that lets the search's index-only scans skip the table (without it a common prefix such as "he"
+read 77k heap rows: 199 ms instead of 4 ms at 1M).
 """
 
 import argparse
@@ -136,7 +138,10 @@ def main() -> None:
     index_seconds = time.perf_counter() - index_started
     analyze_started = time.perf_counter()
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            cur.execute("VACUUM (ANALYZE)")
+        else:
+            cur.execute("ANALYZE")
     analyze_seconds = time.perf_counter() - analyze_started
 
     rows = sum(v for k, v in counts.items() if isinstance(v, int) and k != "seed")

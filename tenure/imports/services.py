@@ -8,8 +8,9 @@ import os
 import tempfile
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -86,7 +87,34 @@ def run(
     rows = iter(table)
     if limit is not None:
         rows = (row for _i, row in zip(range(limit), rows, strict=False))
-    return importer.run(rows)
+    result = importer.run(rows)
+    if not dry_run:
+        tidy_after_import(kind=kind, rows=result.created + result.updated)
+    return result
+
+
+# Tables an import fills, by kind (orders may also create customers).
+IMPORT_TABLES = {
+    "customers": ["customers_customer", "customers_searchtoken", "customers_customer_tags"],
+    "orders": ["commerce_order", "commerce_orderline", "customers_customer", "customers_searchtoken"],
+    "interactions": ["interactions_interaction"],
+}
+
+
+def tidy_after_import(*, kind: str, rows: int) -> bool:
+    """After a big import, refresh the planner statistics and, on PostgreSQL, the visibility map
+    (VACUUM (ANALYZE)), so that the search's index-only scans skip the table at once instead of
+    when autovacuum comes by: at 1M customers a common prefix read 77k heap rows (199 ms) before
+    and 4 ms after. Only outside a transaction (VACUUM cannot run in one) and from
+    ``settings.TENURE_IMPORT_TIDY_ROWS`` written rows (default 20,000). Returns whether it ran."""
+    threshold = int(getattr(settings, "TENURE_IMPORT_TIDY_ROWS", 20_000))
+    if rows < threshold or connection.in_atomic_block:
+        return False
+    statement = "VACUUM (ANALYZE) {}" if connection.vendor == "postgresql" else "ANALYZE {}"
+    with connection.cursor() as cursor:
+        for table in IMPORT_TABLES[kind]:
+            cursor.execute(statement.format(connection.ops.quote_name(table)))
+    return True
 
 
 def _record(job: ImportJob, result: Result, actor: User | None) -> None:

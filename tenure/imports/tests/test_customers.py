@@ -314,3 +314,25 @@ def test_stored_tokens_are_the_search_modules_even_with_copy_escapes(tmp_path, a
         stored = set(SearchToken.objects.filter(customer_id=c.pk).values_list("token", flat=True))
         assert stored == customer_tokens(c)
         assert any("\\" in t for t in stored) or c.external_id == "B2"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_big_import_refreshes_statistics_and_the_visibility_map(tmp_path, agent, teammate, settings):
+    """Outside a transaction (as `tenure import` and the worker run), from the row threshold on."""
+    from django.db import connection
+
+    from tenure.imports.services import tidy_after_import
+
+    settings.TENURE_IMPORT_TIDY_ROWS = 2
+    run_import("customers", write_csv(tmp_path / "c.csv", GOOD), "--owner", "agent")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # VACUUM marks the pages all-visible (what index-only scans need), in pg_class itself.
+            cursor.execute(
+                "SELECT relname FROM pg_class WHERE relallvisible > 0 AND relname LIKE 'customers_%%'"
+            )
+            assert {"customers_customer", "customers_searchtoken"} <= {r[0] for r in cursor.fetchall()}
+        else:
+            cursor.execute("SELECT tbl FROM sqlite_stat1")
+            assert {"customers_customer", "customers_searchtoken"} <= {r[0] for r in cursor.fetchall()}
+    assert tidy_after_import(kind="customers", rows=1) is False  # below the threshold
