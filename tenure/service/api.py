@@ -1,13 +1,12 @@
 """/api/v1/ for service: tickets (with SLA due times and tracking URL), their replies and notes,
 knowledge articles, promises, SLA policies and calendars. Same visibility and services as the pages."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from tenure.core.api import StrictSerializerMixin
@@ -31,13 +30,6 @@ from tenure.service.selectors import get_ticket_for_user, promises_for, tickets_
 
 POLICY_FIELDS = PolicyForm.Meta.fields
 RULE_FIELDS = RuleForm.Meta.fields
-
-
-def _call(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from None
 
 
 # --- Tickets -----------------------------------------------------------------------------------
@@ -140,7 +132,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         customer = get_customer_for_user(request.user, fields.pop("customer"))
-        ticket = _call(services.ticket_create, customer=customer, actor=request.user, **fields)
+        ticket = services.ticket_create(customer=customer, actor=request.user, **fields)
         return Response(TicketOut(ticket, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -165,8 +157,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data.is_valid(raise_exception=True)
         kind = data.validated_data["kind"]
         if kind == TicketMessage.Kind.CUSTOMER:
-            message = _call(
-                services.ticket_customer_message,
+            message = services.ticket_customer_message(
                 ticket=ticket,
                 actor=request.user,
                 body=data.validated_data["body"],
@@ -177,8 +168,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 article = Article.objects.filter(pk=data.validated_data["article"]).first()
                 if article is None:
                     raise serializers.ValidationError({"article": _("No such article.")})
-            message = _call(
-                services.ticket_reply,
+            message = services.ticket_reply(
                 ticket=ticket,
                 actor=request.user,
                 body=data.validated_data["body"],
@@ -193,7 +183,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = self.get_object()
         data = StatusIn(data=request.data)
         data.is_valid(raise_exception=True)
-        ticket = _call(services.ticket_set_status, ticket=ticket, actor=request.user, **data.validated_data)
+        ticket = services.ticket_set_status(ticket=ticket, actor=request.user, **data.validated_data)
         return Response(TicketOut(ticket, context={"request": request}).data)
 
     @extend_schema(request=AssignIn, responses=TicketOut)
@@ -214,9 +204,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             team = Team.objects.filter(pk=data.validated_data["team"]).first()
             if team is None:
                 raise serializers.ValidationError({"team": _("No such team.")})
-        ticket = _call(
-            services.ticket_assign, ticket=ticket, actor=request.user, assignee=assignee, team=team
-        )
+        ticket = services.ticket_assign(ticket=ticket, actor=request.user, assignee=assignee, team=team)
         return Response(TicketOut(ticket, context={"request": request}).data)
 
     @extend_schema(request=ReopenIn, responses=TicketOut)
@@ -225,7 +213,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = self.get_object()
         data = ReopenIn(data=request.data)
         data.is_valid(raise_exception=True)
-        ticket = _call(services.ticket_reopen, ticket=ticket, actor=request.user, **data.validated_data)
+        ticket = services.ticket_reopen(ticket=ticket, actor=request.user, **data.validated_data)
         return Response(TicketOut(ticket, context={"request": request}).data)
 
 
@@ -277,7 +265,7 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def create(self, request):
         data = ArticleIn(data=request.data)
         data.is_valid(raise_exception=True)
-        article = _call(services.article_create, actor=request.user, **data.validated_data)
+        article = services.article_create(actor=request.user, **data.validated_data)
         return Response(ArticleOut(article).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ArticleIn, responses=ArticleOut)
@@ -286,7 +274,7 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         article = self.get_object()
         data = ArticleIn(data=request.data)
         data.is_valid(raise_exception=True)
-        article = _call(services.article_revise, article=article, actor=request.user, **data.validated_data)
+        article = services.article_revise(article=article, actor=request.user, **data.validated_data)
         return Response(ArticleOut(article).data)
 
 
@@ -355,7 +343,7 @@ class PromiseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         customer = get_customer_for_user(request.user, fields.pop("customer"))
         ticket_id = fields.pop("ticket", None)
         ticket = get_ticket_for_user(request.user, ticket_id) if ticket_id else None
-        promise = _call(services.promise_make, customer=customer, ticket=ticket, actor=request.user, **fields)
+        promise = services.promise_make(customer=customer, ticket=ticket, actor=request.user, **fields)
         return Response(PromiseOut(promise).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DecideIn, responses=PromiseOut)
@@ -365,7 +353,7 @@ class PromiseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         promise = self.get_object()
         data = DecideIn(data=request.data)
         data.is_valid(raise_exception=True)
-        promise = _call(services.promise_decide, promise=promise, actor=request.user, **data.validated_data)
+        promise = services.promise_decide(promise=promise, actor=request.user, **data.validated_data)
         return Response(PromiseOut(promise).data)
 
     @extend_schema(request=SettleIn, responses=PromiseOut)
@@ -374,7 +362,7 @@ class PromiseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         promise = self.get_object()
         data = SettleIn(data=request.data)
         data.is_valid(raise_exception=True)
-        promise = _call(services.promise_settle, promise=promise, actor=request.user, **data.validated_data)
+        promise = services.promise_settle(promise=promise, actor=request.user, **data.validated_data)
         return Response(PromiseOut(promise).data)
 
 
@@ -474,8 +462,8 @@ class _ConfigViewSet(
     def _save(self, request, instance=None, partial=False):
         data = self.input_class(instance, data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
-        saved = _call(
-            self.save_function, actor=request.user, **{self.instance_kwarg: instance}, **data.validated_data
+        saved = self.save_function(
+            actor=request.user, **{self.instance_kwarg: instance}, **data.validated_data
         )
         return Response(
             self.output_class(saved).data, status=status.HTTP_200_OK if instance else status.HTTP_201_CREATED
@@ -501,7 +489,7 @@ class WorkCalendarViewSet(_ConfigViewSet):
     def _save(self, request, instance=None, partial=False):
         data = self.input_class(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
-        calendar = _call(services.calendar_save, actor=request.user, calendar=instance, **data.validated_data)
+        calendar = services.calendar_save(actor=request.user, calendar=instance, **data.validated_data)
         calendar = WorkCalendar.objects.prefetch_related("days").get(pk=calendar.pk)
         return Response(
             WorkCalendarOut(calendar).data, status=status.HTTP_200_OK if instance else status.HTTP_201_CREATED
@@ -514,7 +502,7 @@ class WorkCalendarViewSet(_ConfigViewSet):
         calendar = self.get_object()
         data = CalendarDayIn(data=request.data)
         data.is_valid(raise_exception=True)
-        _call(services.calendar_day_set, actor=request.user, calendar=calendar, **data.validated_data)
+        services.calendar_day_set(actor=request.user, calendar=calendar, **data.validated_data)
         return Response(WorkCalendarOut(self.get_queryset().get(pk=calendar.pk)).data)
 
     @extend_schema(request=CalendarDaysImportIn, responses={200: WorkCalendarOut})
@@ -524,8 +512,7 @@ class WorkCalendarViewSet(_ConfigViewSet):
         calendar = self.get_object()
         data = CalendarDaysImportIn(data=request.data)
         data.is_valid(raise_exception=True)
-        _call(
-            services.calendar_days_import,
+        services.calendar_days_import(
             actor=request.user,
             calendar=calendar,
             text=data.validated_data["text"],
@@ -539,7 +526,7 @@ class WorkCalendarViewSet(_ConfigViewSet):
         day = CalendarDay.objects.filter(calendar=calendar, date=date).first()
         if day is None:
             raise NotFound(_("No holiday or make-up day on %(date)s.") % {"date": date})
-        _call(services.calendar_day_remove, actor=request.user, day=day)
+        services.calendar_day_remove(actor=request.user, day=day)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -567,7 +554,7 @@ class RoutingRuleViewSet(mixins.DestroyModelMixin, _ConfigViewSet):
         return services.routing_rule_save(**kwargs)
 
     def destroy(self, request, *args, **kwargs):
-        _call(services.routing_rule_delete, actor=request.user, rule=self.get_object())
+        services.routing_rule_delete(actor=request.user, rule=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

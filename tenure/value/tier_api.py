@@ -1,12 +1,10 @@
 """/api/v1/ for tiers: definitions (admins write), each visible customer's tier with its history and
 override, and the tier migration between two dates. Same services and visibility as the pages."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from tenure.accounts.permissions import AdminPermission, StaffPermission
@@ -14,13 +12,6 @@ from tenure.customers.selectors import get_customer_for_user
 from tenure.value import services
 from tenure.value.models import TIER_METRICS, CustomerMetrics, TierChange, TierDefinition, TierOverride
 from tenure.value.tiers import SQL_OPERATORS, criteria_text, tier_migration
-
-
-def _call(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from None
 
 
 # --- Definitions ---------------------------------------------------------------------------------
@@ -99,7 +90,7 @@ class TierDefinitionViewSet(
         fields = dict(data.validated_data)
         if "conditions" in fields:
             fields["conditions"] = [dict(c) for c in fields["conditions"]]
-        return _call(services.tier_definition_save, actor=request.user, definition=definition, **fields)
+        return services.tier_definition_save(actor=request.user, definition=definition, **fields)
 
     @extend_schema(request=TierDefinitionIn, responses={201: TierDefinitionOut})
     def create(self, request, *args, **kwargs):
@@ -175,12 +166,12 @@ class CustomerTierViewSet(viewsets.ViewSet):
         """POST: set the override (replacing an active one); DELETE: end it. Applied at once."""
         customer = get_customer_for_user(request.user, pk)
         if request.method == "DELETE":
-            _call(services.tier_override_end, customer=customer, actor=request.user)
+            services.tier_override_end(customer=customer, actor=request.user)
             customer.refresh_from_db(fields=["tier"])
             return Response(CustomerTierOut(_customer_tier(customer)).data)
         data = TierOverrideIn(data=request.data)
         data.is_valid(raise_exception=True)
-        _call(services.tier_override_set, customer=customer, actor=request.user, **data.validated_data)
+        services.tier_override_set(customer=customer, actor=request.user, **data.validated_data)
         customer.refresh_from_db(fields=["tier"])
         return Response(CustomerTierOut(_customer_tier(customer)).data, status=status.HTTP_201_CREATED)
 
