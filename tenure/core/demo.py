@@ -907,27 +907,17 @@ def load(
 
 
 def compute_value() -> dict:
-    """Run the value engine once over the demo data (metrics, RFM, ABC, lifetime value, stages, then
-    the "bought together" rules), so the dashboard and the cross-sell panel have something to show."""
-    from tenure.value.basket import basket_analysis
-    from tenure.value.conf import value_settings
-    from tenure.value.services import association_rules_store, metrics_recompute, metrics_vacuum
+    """Run the value engine once over the demo data (what the nightly job does: metrics, RFM, ABC,
+    lifetime value, stages, tiers, then the "bought together" rules), so the dashboard and the
+    cross-sell panel have something to show."""
+    from tenure.value.services import value_refresh
 
     started = time.perf_counter()
-    run = metrics_recompute()
-    metrics_vacuum()
-    conf = value_settings()["basket"]
-    result = basket_analysis(
-        min_support=float(conf["min_support"]),
-        min_confidence=float(conf["min_confidence"]),
-        max_len=int(conf["max_len"]),
-        max_pairs_for_triples=int(conf["max_pairs_for_triples"]),
-    )
-    rules = association_rules_store(result=result)
+    result = value_refresh()
     return {
-        "customers": run.customers,
-        "clv": "clv_fit" in run.detail,
-        "rules": rules,
+        "customers": result["customers"],
+        "clv": "clv_fit" in result,
+        "rules": result["rules"],
         "seconds": round(time.perf_counter() - started, 2),
     }
 

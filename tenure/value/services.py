@@ -185,6 +185,35 @@ def association_rules_store(*, result, actor=None, max_rules: int = 200_000) -> 
     return len(objs)
 
 
+def value_refresh() -> dict:
+    """Everything the nightly job does (also the demo): recompute the metrics, RFM, ABC, lifetime
+    value, stages and tiers, vacuum, then rebuild the "bought together" rules. Not atomic as a
+    whole (the vacuum runs between two atomic steps)."""
+    from datetime import timedelta
+
+    from tenure.value.basket import basket_analysis
+
+    run = metrics_recompute()
+    metrics_vacuum()
+    conf = value_settings()["basket"]
+    since = timezone.now() - timedelta(days=int(conf["since_days"])) if conf["since_days"] else None
+    result = basket_analysis(
+        since=since,
+        min_support=float(conf["min_support"]),
+        min_confidence=float(conf["min_confidence"]),
+        max_len=int(conf["max_len"]),
+        max_pairs_for_triples=int(conf["max_pairs_for_triples"]),
+    )
+    rules = association_rules_store(result=result)
+    return {
+        "run": run.pk,
+        "customers": run.customers,
+        "stage_changes": run.stage_changes,
+        "rules": rules,
+        **run.detail,
+    }
+
+
 def metrics_vacuum() -> bool:
     """PostgreSQL: reclaim the row versions a recompute leaves behind (every row is rewritten a few
     times), so the next recompute does not wade through them. Call after the recompute commits."""
