@@ -195,14 +195,19 @@ def segment_detail(request, pk: int):
     return render(request, "segments/detail.html", context)
 
 
+def _members_or_404(user, segment):
+    """The segment's visible members; a segment whose stored rules no longer validate is a 404."""
+    try:
+        return segment_members(user, segment)
+    except RuleError as exc:
+        raise Http404("invalid rules") from exc
+
+
 @login_required
 @require_GET
 def segment_export(request, pk: int):
     segment = get_segment_for_user(request.user, pk)
-    try:
-        members = segment_members(request.user, segment)
-    except RuleError as exc:
-        raise Http404("invalid rules") from exc
+    members = _members_or_404(request.user, segment)
     return export_customers_response(members, filename=f"segment-{segment.pk}.csv")
 
 
@@ -245,10 +250,7 @@ def _make_call_list(request, customers, *, segment=None, source="", back: str):
 @require_POST
 def segment_call_list(request, pk: int):
     segment = get_segment_for_user(request.user, pk)
-    try:
-        members = segment_members(request.user, segment)
-    except RuleError as exc:
-        raise Http404("invalid rules") from exc
+    members = _members_or_404(request.user, segment)
     return _make_call_list(request, members, segment=segment, back=segment.get_absolute_url())
 
 
