@@ -126,14 +126,25 @@ def query_terms(text: str) -> list[str]:
     return terms
 
 
-def _prefix_q(term: str) -> Q:
-    if connection.vendor == "postgresql":
-        q = Q(token__startswith=term)
-    else:
-        # SQLite compares with BINARY collation: all strings starting with `term` sort in this range.
-        q = Q(token__gte=term, token__lt=term + "\U0010ffff")
+def _prefixes(term: str) -> list[str]:
+    """The token prefixes a term matches: itself, and for 3+ digits also the reversed tail of a
+    number (the term may be the end of a phone number)."""
     if term.isdigit() and len(term) >= 3:
-        q |= _prefix_q(REVERSED + term[::-1])  # the term may be the tail of a number
+        return [term, REVERSED + term[::-1]]
+    return [term]
+
+
+def _one_prefix_q(prefix: str) -> Q:
+    if connection.vendor == "postgresql":
+        return Q(token__startswith=prefix)
+    # SQLite compares with BINARY collation: all strings starting with `prefix` sort in this range.
+    return Q(token__gte=prefix, token__lt=prefix + "\U0010ffff")
+
+
+def _prefix_q(term: str) -> Q:
+    q = Q()
+    for prefix in _prefixes(term):
+        q |= _one_prefix_q(prefix)
     return q
 
 
@@ -159,7 +170,13 @@ def search_filter(text: str) -> Q:
         else:
             # Probed per customer while the newest visible customers are walked: index-only on
             # (customer, token), and it stops after the page is full.
-            q &= Q(Exists(SearchToken.objects.filter(customer_id=OuterRef("pk")).filter(_prefix_q(term))))
+            # One EXISTS per prefix: an OR inside a single probe made PostgreSQL read the matching
+            # tokens through a bitmap heap scan ("138": 42k rows, 119 ms) instead of index-only.
+            either = Q()
+            for prefix in _prefixes(term):
+                tokens = SearchToken.objects.filter(customer_id=OuterRef("pk")).filter(_one_prefix_q(prefix))
+                either |= Q(Exists(tokens))
+            q &= either
     if ids is not None:
         q &= Q(pk__in=sorted(ids))
     return q

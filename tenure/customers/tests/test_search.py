@@ -113,3 +113,15 @@ def test_broad_and_narrow_terms_combine(agent, monkeypatch):
     monkeypatch.setattr(search, "NARROW_TERM", 2)  # "张" now counts as broad
     assert found(agent, "张 13800000000") == expected
     assert len(found(agent, "张")) == 5
+
+
+def test_a_broad_digit_term_matches_number_starts_and_tails(agent, monkeypatch):
+    """A broad run of digits matches the start of a number or its end (one probe per prefix)."""
+    from tenure.customers import search
+
+    customer_create(actor=agent, name="Start", mobile="13812345678")  # starts with 138
+    customer_create(actor=agent, name="Tail", mobile="15900000138")  # ends with 138
+    customer_create(actor=agent, name="Neither", mobile="15900001234")
+    monkeypatch.setattr(search, "NARROW_TERM", 0)  # every term counts as broad
+    assert found(agent, "138") == {"Start", "Tail"}
+    assert found(agent, "5678") == {"Start"}
