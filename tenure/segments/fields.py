@@ -93,6 +93,8 @@ class Field:
     open_choices: bool = False  # codes outside `choices` are accepted (e.g. tiers defined later)
     integer: bool = False
     extra: dict = field(default_factory=dict)
+    # A metric derived when read (tenure/value/derived.py), compared as an SQL expression.
+    derived: str = ""
 
     @property
     def ops(self) -> list[str]:
@@ -176,8 +178,22 @@ _fields = [
     Field("metrics.purchase_days", _("Days with a purchase"), "number", "metrics__purchase_days", VALUE),
     Field("metrics.first_purchase_at", _("First purchase"), "datetime", "metrics__first_purchase_at", VALUE),
     Field("metrics.last_purchase_at", _("Last purchase"), "datetime", "metrics__last_purchase_at", VALUE),
-    Field("metrics.tenure_days", _("Tenure (days)"), "number", "metrics__tenure_days", VALUE),
-    Field("metrics.recency_days", _("Days since last purchase"), "number", "metrics__recency_days", VALUE),
+    Field(
+        "metrics.tenure_days",
+        _("Tenure (days)"),
+        "number",
+        "metrics__tenure_days",
+        VALUE,
+        derived="tenure_days",
+    ),
+    Field(
+        "metrics.recency_days",
+        _("Days since last purchase"),
+        "number",
+        "metrics__recency_days",
+        VALUE,
+        derived="recency_days",
+    ),
     Field("metrics.avg_order_value", _("Average order value"), "money", "metrics__avg_order_value", VALUE),
     Field(
         "metrics.typical_gap_days",
@@ -193,6 +209,7 @@ _fields = [
         "number",
         "metrics__days_since_contact",
         VALUE,
+        derived="days_since_contact",
     ),
     Field(
         "metrics.complaints_12m", _("Complaints, last 12 months"), "number", "metrics__complaints_12m", VALUE
@@ -214,7 +231,9 @@ _fields = [
         "metrics__clv_expected_purchases",
         VALUE,
     ),
-    Field("metrics.churn_risk", _("Churn risk"), "number", "metrics__churn_risk", VALUE),
+    Field(
+        "metrics.churn_risk", _("Churn risk"), "number", "metrics__churn_risk", VALUE, derived="churn_risk"
+    ),
     Field("metrics.stage_since", _("In this stage since"), "datetime", "metrics__stage_since", VALUE),
 ]
 

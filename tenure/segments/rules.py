@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import F
 from django.db.models.fields.json import HasKey, KeyTextTransform
-from django.db.models.lookups import Exact, IsNull
+from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, IsNull, LessThan, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -214,6 +214,31 @@ def _tags_exist(names: list[str]) -> Exists:
     return Exists(through.objects.filter(customer_id=OuterRef("pk"), tag__name__in=names))
 
 
+def _derived_leaf(field, op: str, value, now: datetime) -> Q:
+    """A number derived from the stored metrics when read (days since…, churn risk), as of ``now``.
+
+    NULL (no purchase, no contact, no metrics yet) never matches a comparison; "not equal" and
+    "is empty" include it, as they do for stored numbers."""
+    from tenure.value.derived import derived_expression
+
+    expr = derived_expression(field.derived, at=now, prefix="metrics__")
+    no_metrics = Q(metrics__isnull=True)
+    if op == "empty":
+        return Q(IsNull(expr, True)) | no_metrics
+    if op == "not_empty":
+        return Q(IsNull(expr, False)) & ~no_metrics
+    if op == "ne":
+        return ~Q(Exact(expr, value)) | Q(IsNull(expr, True)) | no_metrics
+    lookup = {
+        "eq": Exact,
+        "gt": GreaterThan,
+        "gte": GreaterThanOrEqual,
+        "lt": LessThan,
+        "lte": LessThanOrEqual,
+    }
+    return Q(lookup[op](expr, value))
+
+
 def _leaf(rule: dict, now: datetime) -> Q:
     field = FIELDS[rule["field"]]
     op = rule["op"]
@@ -223,6 +248,8 @@ def _leaf(rule: dict, now: datetime) -> Q:
         raise RuleError(errors)
     path = field.path
     kind = field.type
+    if field.derived:
+        return _derived_leaf(field, op, value, now)
     if kind == "boolean":
         if field.extra.get("isnull"):
             return Q(**{f"{path}__isnull": op == "is_false"})

@@ -27,6 +27,24 @@ from tenure.value.selectors import metrics_for_user, metrics_visible_to, recomme
 
 class MetricsOut(serializers.ModelSerializer):
     customer = serializers.IntegerField(source="customer_id")
+    # Derived when read, as of the request (tenure/value/derived.py).
+    tenure_days = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text=gettext_lazy("Days since the first purchase.")
+    )
+    recency_days = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text=gettext_lazy("Days since the last purchase.")
+    )
+    days_since_contact = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text=gettext_lazy("Days since the last contact.")
+    )
+    churn_risk = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "0 to 1: one minus the probability still a customer when a lifetime-value model was fitted, "
+            "else days since the last purchase over the churn threshold of the lifecycle rules."
+        ),
+    )
 
     class Meta:
         model = CustomerMetrics

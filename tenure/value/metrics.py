@@ -47,8 +47,9 @@ from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, In,
 
 from tenure.customers.models import Customer
 from tenure.interactions.models import Interaction
+from tenure.value.derived import churn_threshold, derived_expression, typical_gap
 from tenure.value.models import AbcClass, CustomerMetrics, RfmSegment
-from tenure.value.sql import Epoch, MoneyRatio, days_between, upsert_from_queryset, upsert_from_sql
+from tenure.value.sql import Epoch, MoneyRatio, upsert_from_queryset, upsert_from_sql
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 
@@ -74,7 +75,9 @@ def base_metrics(*, as_of: datetime, rolling_days: int, marketing_attr: str, mar
         marketing_attr=marketing_attr,
         marketing_default=marketing_default,
     )
-    return upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id", only_changed=True)
+    return upsert_from_queryset(
+        CustomerMetrics, qs, columns, "customer_id", only_changed=True, touch=("computed_at",)
+    )
 
 
 def base_metrics_select(*, as_of: datetime, rolling_days: int, marketing_attr: str, marketing_default):
@@ -112,8 +115,6 @@ def base_metrics_select(*, as_of: datetime, rolling_days: int, marketing_attr: s
             m_purchase_days=n_days,
             m_first=first,
             m_last=last,
-            m_tenure=days_between(at, first),
-            m_recency=days_between(at, last),
             m_aov=Case(
                 When(GreaterThan(n_orders, 0), then=MoneyRatio(Sum(revenue, filter=upto), n_orders)),
                 default=None,
@@ -142,12 +143,11 @@ def base_metrics_select(*, as_of: datetime, rolling_days: int, marketing_attr: s
         "purchase_days": "m_purchase_days",
         "first_purchase_at": "m_first",
         "last_purchase_at": "m_last",
-        "tenure_days": "m_tenure",
-        "recency_days": "m_recency",
         "avg_order_value": "m_aov",
         "typical_gap_days": "m_gap",
-        # last_contact_at, days_since_contact, complaints_12m and referrals belong to
-        # contact_metrics and referral_metrics (new rows start with the columns' defaults).
+        # last_contact_at, complaints_12m and referrals belong to contact_metrics and
+        # referral_metrics (new rows start with the columns' defaults). Days since the first and
+        # the last purchase are derived when read (derived.py), not stored.
         "marketing_cost": "m_marketing",
         "computed_at": "m_at",
     }
@@ -157,9 +157,9 @@ def contact_metrics(*, as_of: datetime, rolling_days: int) -> int:
     """Last contact and complaints in the rolling year: written for the customers with interactions
     (only where they changed), cleared for those who no longer have any (merged away, deleted)."""
     cleared = (
-        CustomerMetrics.objects.exclude(last_contact_at=None, days_since_contact=None, complaints_12m=0)
+        CustomerMetrics.objects.exclude(last_contact_at=None, complaints_12m=0)
         .filter(~Exists(Interaction.objects.filter(customer=OuterRef("customer_id"), occurred_at__lte=as_of)))
-        .update(last_contact_at=None, days_since_contact=None, complaints_12m=0)
+        .update(last_contact_at=None, complaints_12m=0)
     )
     since_12m = as_of - timedelta(days=rolling_days)
     last = Max("occurred_at")
@@ -169,14 +169,12 @@ def contact_metrics(*, as_of: datetime, rolling_days: int) -> int:
         .values("customer_id")
         .annotate(
             c_last=last,
-            c_days=days_between(_at(as_of), last),
             c_complaints=Count("id", filter=Q(kind=Interaction.Kind.COMPLAINT, occurred_at__gt=since_12m)),
         )
     )
     columns = {
         "customer_id": "customer_id",
         "last_contact_at": "c_last",
-        "days_since_contact": "c_days",
         "complaints_12m": "c_complaints",
     }
     return cleared + upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id", only_changed=True)
@@ -200,8 +198,11 @@ def referral_metrics() -> int:
     return cleared + upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id", only_changed=True)
 
 
-def abc_value_expression(*, basis: str, marketing: bool, tenure_weight: float, tenure_cap_years: float):
-    """Whole cents of (basis − marketing cost) × (1 + weight × min(tenure years, cap)), at least 0.
+def abc_value_expression(
+    *, basis: str, marketing: bool, tenure_weight: float, tenure_cap_years: float, as_of: datetime
+):
+    """Whole cents of (basis − marketing cost) × (1 + weight × min(tenure years, cap)), at least 0,
+    tenure counted up to ``as_of``.
 
     Integer cents make the running sums exact and identical on SQLite and PostgreSQL.
     """
@@ -213,7 +214,7 @@ def abc_value_expression(*, basis: str, marketing: bool, tenure_weight: float, t
     value = Cast(value, FloatField())
     if tenure_weight:
         years = Least(
-            Cast(Coalesce(F("tenure_days"), 0), FloatField()) / Value(365.0),
+            Cast(Coalesce(derived_expression("tenure_days", at=as_of), 0), FloatField()) / Value(365.0),
             Value(float(tenure_cap_years)),
         )
         value = value * (Value(1.0) + Value(float(tenure_weight)) * years)
@@ -268,25 +269,11 @@ def _segment(r, fm):
     return Case(*whens, default=Value(""), output_field=CharField())
 
 
-def _gap(rules: dict):
-    return Greatest(
-        Coalesce(F("typical_gap_days"), Value(float(rules["default_gap_days"]))),
-        Value(float(rules["min_gap_days"])),
-    )
-
-
-def churn_threshold(rules: dict):
-    """Days without a purchase after which the rules call a customer churned."""
-    return Greatest(
-        Value(float(rules["churned_gaps"])) * _gap(rules), Value(float(rules["churned_min_days"]))
-    )
-
-
 def _stage(*, as_of: datetime, rules: dict, prev):
     """Stage of a buyer by the rules (see docs/value.md); customers without purchases keep theirs."""
     Stage = Customer.Stage
-    recency = Cast(F("recency_days"), FloatField())
-    gap = _gap(rules)
+    recency = Cast(derived_expression("recency_days", at=as_of), FloatField())
+    gap = typical_gap(rules)
     since_cut = as_of - timedelta(days=int(rules["won_back_days"]))
     return Case(
         When(order_count=0, then=prev),
@@ -298,7 +285,10 @@ def _stage(*, as_of: datetime, rules: dict, prev):
             Exact(prev, Stage.WON_BACK) & GreaterThan(F("stage_since"), _at(since_cut)),
             then=Value(Stage.WON_BACK),
         ),
-        When(tenure_days__lte=int(rules["new_days"]), then=Value(Stage.NEW)),
+        When(
+            LessThanOrEqual(derived_expression("tenure_days", at=as_of), int(rules["new_days"])),
+            then=Value(Stage.NEW),
+        ),
         default=Value(Stage.ACTIVE),
         output_field=CharField(),
     )
@@ -316,7 +306,7 @@ def classify(*, as_of: datetime, conf: dict) -> int:
     """
     from django.db import connection
 
-    ranks, rank_columns = ranks_select(conf=conf)
+    ranks, rank_columns = ranks_select(as_of=as_of, conf=conf)
     labels, label_columns = labels_select(as_of=as_of, conf=conf)
     qn = connection.ops.quote_name
     fresh = {target: source for target, source in rank_columns.items() if target != "customer_id"}
@@ -342,7 +332,7 @@ def classify(*, as_of: datetime, conf: dict) -> int:
     )
 
 
-def ranks_select(*, conf: dict):
+def ranks_select(*, as_of: datetime, conf: dict):
     buyer = Q(order_count__gt=0)
     part = [ExpressionWrapper(buyer, output_field=BooleanField())]
 
@@ -358,6 +348,7 @@ def ranks_select(*, conf: dict):
         marketing=bool(conf["abc_marketing_cost"]),
         tenure_weight=float(conf["abc_tenure_weight"]),
         tenure_cap_years=float(conf["abc_tenure_cap_years"]),
+        as_of=as_of,
     )
     # The total value is one aggregate first: a window over the whole table (SUM() OVER ()) made
     # PostgreSQL keep every row in a tuplestore that spilled to disk at 1M customers.
@@ -372,7 +363,8 @@ def ranks_select(*, conf: dict):
                 FloatField(),
             )
             / Cast(NullIf(Value(int(total), output_field=BigIntegerField()), 0), FloatField()),
-            r_pct=cume(F("recency_days").desc()),
+            # Longest since the last purchase first (as days, so that ties are whole days).
+            r_pct=cume(derived_expression("recency_days", at=as_of).desc()),
             f_pct=cume(F("order_count").asc()),
             m_pct=cume(F("revenue").asc()),
         )
@@ -434,14 +426,8 @@ def labels_select(*, as_of: datetime, conf: dict):
                 When(~Exact(F("new_stage"), prev), then=_at(as_of)),
                 default=Coalesce(F("stage_since"), _at(as_of)),
             ),
-            o_churn=Case(
-                When(order_count=0, then=None),
-                When(clv_p_alive__isnull=False, then=Value(1.0) - F("clv_p_alive")),
-                default=Least(Cast(F("recency_days"), FloatField()) / churn_threshold(rules), Value(1.0)),
-                output_field=FloatField(),
-            ),
         )
-        .values("customer_id", "v_class", "o_r", "o_f", "o_m", "o_segment", "new_stage", "o_since", "o_churn")
+        .values("customer_id", "v_class", "o_r", "o_f", "o_m", "o_segment", "new_stage", "o_since")
     )
     return qs, {
         "customer_id": "customer_id",
@@ -452,7 +438,6 @@ def labels_select(*, as_of: datetime, conf: dict):
         "rfm_segment": "o_segment",
         "lifecycle_stage": "new_stage",
         "stage_since": "o_since",
-        "churn_risk": "o_churn",
     }
 
 

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
+from tenure.value.derived import DerivedMetric
+
 ZERO = 0
 
 
@@ -55,13 +57,10 @@ class CustomerMetrics(models.Model):
     purchase_days = models.PositiveIntegerField(_("days with a purchase"), db_default=ZERO)
     first_purchase_at = models.DateTimeField(_("first purchase"), null=True, blank=True)
     last_purchase_at = models.DateTimeField(_("last purchase"), null=True, blank=True)
-    tenure_days = models.PositiveIntegerField(_("tenure (days)"), null=True, blank=True)
-    recency_days = models.PositiveIntegerField(_("days since last purchase"), null=True, blank=True)
     avg_order_value = money(_("average order value"), null=True, blank=True)
     typical_gap_days = models.FloatField(_("typical days between purchases"), null=True, blank=True)
     # Relationship.
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
-    days_since_contact = models.PositiveIntegerField(_("days since last contact"), null=True, blank=True)
     complaints_12m = models.PositiveIntegerField(_("complaints, last 12 months"), db_default=ZERO)
     referrals = models.PositiveIntegerField(_("referrals made"), db_default=ZERO)
     marketing_cost = money(_("marketing cost"), db_default=ZERO)
@@ -86,14 +85,20 @@ class CustomerMetrics(models.Model):
     clv_p_alive = models.FloatField(_("probability still a customer"), null=True, blank=True)
     clv_expected_spend = money(_("expected spend per purchase"), null=True, blank=True)
     clv_value = money(_("lifetime value (discounted)"), null=True, blank=True)
-    churn_risk = models.FloatField(_("churn risk"), null=True, blank=True)
     # Lifecycle stage as computed by the rules, and since when the customer has been in it.
     lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=16, blank=True, db_default="")
     stage_since = models.DateTimeField(_("in this stage since"), null=True, blank=True)
     # Tier by the rules (tiers.py), before any manual override; Customer.tier is the effective one.
     computed_tier = models.CharField(_("computed tier"), max_length=32, blank=True, db_default="")
     created_at = models.DateTimeField(db_default=Now())
+    # When a recompute last changed this row (an unchanged row is not rewritten).
     computed_at = models.DateTimeField(_("computed at"), db_default=Now())
+
+    # Derived when read, from the dates above (derived.py): they change every day for everyone.
+    tenure_days = DerivedMetric()
+    recency_days = DerivedMetric()
+    days_since_contact = DerivedMetric()
+    churn_risk = DerivedMetric()
 
     class Meta:
         ordering = ["customer_id"]

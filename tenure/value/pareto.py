@@ -14,6 +14,7 @@ from django.db.models import Case, F, FloatField, Q, Sum, When
 from django.db.models.functions import Abs, Cast, Coalesce
 
 from tenure.commerce.models import Order
+from tenure.value.derived import derived_expression
 from tenure.value.models import CustomerMetrics
 from tenure.value.sql import fetch_array
 
@@ -144,12 +145,31 @@ def abc_classify(values: np.ndarray, thresholds=(80, 15, 5)) -> np.ndarray:
     return out
 
 
-def abc_values(*, basis: str, marketing: bool, tenure_weight: float, tenure_cap_years: float) -> np.ndarray:
-    """Per-customer ABC value from the stored metrics, by the formula of metrics.abc_value_expression."""
+def metrics_as_of() -> datetime | None:
+    """The moment the stored metrics describe: the as-of of the latest finished recompute."""
+    from tenure.value.models import MetricsRun
+
+    run = MetricsRun.objects.filter(status=MetricsRun.Status.OK).order_by("-finished_at", "-id").first()
+    return run.as_of if run else None
+
+
+def abc_values(
+    *,
+    basis: str,
+    marketing: bool,
+    tenure_weight: float,
+    tenure_cap_years: float,
+    as_of: datetime | None = None,
+) -> np.ndarray:
+    """Per-customer ABC value from the stored metrics, by the formula of metrics.abc_value_expression,
+    tenure counted up to ``as_of`` (default: the as-of of the stored metrics, else now)."""
     if basis not in {"revenue", "margin"}:
         raise ValueError(f"unknown ABC basis {basis!r}")
+    as_of = as_of or metrics_as_of()
     rows = CustomerMetrics.objects.order_by("customer_id").values_list(
-        Cast(basis, FloatField()), Cast("marketing_cost", FloatField()), Coalesce("tenure_days", 0)
+        Cast(basis, FloatField()),
+        Cast("marketing_cost", FloatField()),
+        Coalesce(derived_expression("tenure_days", at=as_of), 0),
     )
     data = fetch_array(rows, 3)
     value = data[:, 0] - (data[:, 1] if marketing else 0.0)

@@ -306,7 +306,7 @@ def tiers_apply(*, as_of: datetime, actor=None, run=None) -> dict:
     from tenure.value.tiers import active_tiers, compute_tiers
 
     tiers = active_tiers()
-    computed = compute_tiers(tiers)
+    computed = compute_tiers(tiers, as_of)
     expired = list(
         TierOverride.objects.filter(ended_at__isnull=True, expires_at__lte=as_of).values_list(
             "pk", "customer_id"

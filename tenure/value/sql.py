@@ -43,6 +43,7 @@ def upsert_from_queryset(
     conflict: str | None,
     *,
     only_changed: bool = False,
+    touch: tuple[str, ...] = (),
 ) -> int:
     """Insert (or update on conflict) one row of ``model`` per row of ``queryset``.
 
@@ -50,11 +51,13 @@ def upsert_from_queryset(
     name of a column of the queryset's SELECT (a field name in ``values()`` or an annotation).
     ``only_changed`` leaves a conflicting row alone when none of its columns would change (a
     null-safe comparison of every column), so a recompute rewrites only what moved: no dead row
-    versions, no write-ahead log for unchanged customers. Returns the number of rows written.
+    versions, no write-ahead log for unchanged customers. ``touch`` columns (e.g. a "computed at"
+    stamp) are written with the others but never make a row count as changed on their own.
+    Returns the number of rows written.
     """
     inner, params = queryset.query.get_compiler(queryset.db).as_sql()
     return upsert_from_sql(
-        model, inner, params, columns, conflict, only_changed=only_changed, using=queryset.db
+        model, inner, params, columns, conflict, only_changed=only_changed, touch=touch, using=queryset.db
     )
 
 
@@ -66,6 +69,7 @@ def upsert_from_sql(
     conflict: str | None,
     *,
     only_changed: bool = False,
+    touch: tuple[str, ...] = (),
     using: str = "default",
 ) -> int:
     """``upsert_from_queryset`` for a SELECT given as SQL text and its parameters."""
@@ -83,7 +87,8 @@ def upsert_from_sql(
         )
         if only_changed:
             differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-            sql += " WHERE " + " OR ".join(f"t.{qn(c)} {differs} excluded.{qn(c)}" for c in updated)
+            compared = [c for c in updated if c not in touch]
+            sql += " WHERE " + " OR ".join(f"t.{qn(c)} {differs} excluded.{qn(c)}" for c in compared)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount

@@ -172,10 +172,28 @@ def _cond_sql(conditions: list[dict], qn, alias: str) -> tuple[str, list]:
     return (" AND ".join(parts) or "1 = 1"), params
 
 
-def compute_sql(tiers: list[TierDefinition]) -> tuple[str, list]:
-    """``INSERT … SELECT`` of the computed tier of every customer whose stored one differs."""
+def _source_sql(tiers: list[TierDefinition], as_of) -> tuple[str, list]:
+    """The metrics table the rules read: the table itself, or, when a rule reads a metric derived
+    when read (days since…, churn risk: derived.py), a SELECT of the table with those metrics as
+    of ``as_of`` added as columns of the same names."""
+    from tenure.value.derived import DERIVED, metrics_with_derived
+
+    used = {t.percent_metric for t in tiers} | {c["metric"] for t in tiers for c in (t.conditions or [])}
+    derived = [name for name in DERIVED if name in used]
+    if not derived:
+        return connection.ops.quote_name(CustomerMetrics._meta.db_table), []
+    columns = [f.attname for f in CustomerMetrics._meta.concrete_fields]
+    qs = metrics_with_derived(CustomerMetrics.objects.order_by(), at=as_of, names=derived)
+    sql, params = qs.values(*columns, *derived).query.sql_with_params()
+    return f"({sql})", list(params)
+
+
+def compute_sql(tiers: list[TierDefinition], as_of=None) -> tuple[str, list]:
+    """``INSERT … SELECT`` of the computed tier of every customer whose stored one differs, metrics
+    derived when read taken as of ``as_of`` (default: now)."""
     qn = connection.ops.quote_name
     metrics_table = qn(CustomerMetrics._meta.db_table)
+    source, source_params = _source_sql(tiers, as_of)
     inner_cols, inner_params = [], []
     whens, when_params = [], []
     for i, tier in enumerate(tiers[:-1]):
@@ -206,16 +224,16 @@ def compute_sql(tiers: list[TierDefinition]) -> tuple[str, list]:
         f"INSERT INTO {metrics_table} (customer_id, computed_tier) "
         f"SELECT t.customer_id, t.new_tier FROM ("
         f"SELECT s.customer_id, s.old_tier, {case} AS new_tier FROM ("
-        f"SELECT {inner} FROM {metrics_table} m"
+        f"SELECT {inner} FROM {source} m"
         f") s) t WHERE t.new_tier <> t.old_tier "
         f"ON CONFLICT (customer_id) DO UPDATE SET computed_tier = excluded.computed_tier"
     )
-    return sql, [*when_params, last, *inner_params]
+    return sql, [*when_params, last, *inner_params, *source_params]
 
 
-def compute_tiers(tiers: list[TierDefinition]) -> int:
+def compute_tiers(tiers: list[TierDefinition], as_of=None) -> int:
     """Store every customer's computed tier (one statement); returns the number of rows changed."""
-    sql, params = compute_sql(tiers)
+    sql, params = compute_sql(tiers, as_of)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)

@@ -53,7 +53,11 @@ def people(db, agent):
         last_purchase_at=NOW - timedelta(days=10),
     )
     CustomerMetrics.objects.create(
-        customer=b, revenue_12m=Decimal("500"), abc_class="C", last_purchase_at=NOW - timedelta(days=400)
+        customer=b,
+        revenue_12m=Decimal("500"),
+        abc_class="C",
+        last_purchase_at=NOW - timedelta(days=400),
+        order_count=1,
     )
     return a, b, c
 
@@ -116,6 +120,18 @@ def people(db, agent):
         (("attributes", "lacks_key", "city"), {"Bob", "Carol"}),
         (("allowed_channels", "contains", "phone"), {"Alice"}),
         (("allowed_channels", "not_contains", "phone"), {"Bob", "Carol"}),
+        # Derived when read, as of NOW (Carol has no metrics row at all).
+        (("metrics.recency_days", "gt", "30"), {"Bob"}),
+        (("metrics.recency_days", "lte", "10"), {"Alice"}),
+        (("metrics.recency_days", "eq", "400"), {"Bob"}),
+        (("metrics.recency_days", "ne", "10"), {"Bob", "Carol"}),
+        (("metrics.recency_days", "empty", ""), {"Carol"}),
+        (("metrics.recency_days", "not_empty", ""), {"Alice", "Bob"}),
+        (("metrics.days_since_contact", "empty", ""), {"Alice", "Bob", "Carol"}),
+        # Bob: one purchase day, default gap 90 -> churned after max(8 x 90, 365) = 720 days.
+        (("metrics.churn_risk", "gte", "0.55"), {"Bob"}),
+        (("metrics.churn_risk", "gt", "0.56"), set()),
+        (("metrics.churn_risk", "empty", ""), {"Alice", "Carol"}),
     ],
 )
 def test_each_field_type_and_operator(people, rule, expected):
@@ -277,6 +293,7 @@ FIELD_VALUES = {
     "metrics.revenue_12m": st.sampled_from(["0", "50", "75", "100"]),
     "metrics.abc_class": st.sampled_from(["A", "B", "A,B"]),
     "metrics.last_purchase_at": st.sampled_from(["30", "365", "1000"]),
+    "metrics.recency_days": st.sampled_from(["9", "10", "30", "400"]),
 }
 VALUE_OPS = {
     "attributes": {
@@ -357,7 +374,12 @@ def test_count_equals_members_equals_brute_force(db, rows, tree):
         m = row["metrics"]
         flat = {**row, "tags": set(row["tags"]), "consent_given": NOW if row["consent_given"] else None}
         flat.update(
-            {"metrics.revenue_12m": None, "metrics.abc_class": None, "metrics.last_purchase_at": None}
+            {
+                "metrics.revenue_12m": None,
+                "metrics.abc_class": None,
+                "metrics.last_purchase_at": None,
+                "metrics.recency_days": None,
+            }
         )
         if m is not None:
             last = NOW - timedelta(days=m["last_purchase_days"]) if m["last_purchase_days"] else None
@@ -365,7 +387,7 @@ def test_count_equals_members_equals_brute_force(db, rows, tree):
                 customer=c, revenue_12m=m["revenue_12m"], abc_class=m["abc_class"], last_purchase_at=last
             )
             flat.update(
-                {"metrics.revenue_12m": m["revenue_12m"], "metrics.abc_class": m["abc_class"], "metrics.last_purchase_at": last}
+                {"metrics.revenue_12m": m["revenue_12m"], "metrics.abc_class": m["abc_class"], "metrics.last_purchase_at": last, "metrics.recency_days": m["last_purchase_days"]}
             )  # fmt: skip
         if brute(flat, tree):
             expected.add(c.pk)

@@ -19,16 +19,20 @@ NOW = datetime(2025, 7, 1, 12, tzinfo=UTC)
 
 
 def people(margins: dict[str, float | None], **extra) -> dict[str, Customer]:
-    """One customer per name with the given lifetime margin (None: no metrics row)."""
+    """One customer per name with the given lifetime margin (None: no metrics row). ``tenure_days``
+    (derived when read) becomes a first purchase that many days before NOW."""
     out = {}
     for name, margin in margins.items():
         c = CustomerFactory(name=name)
         if margin is not None:
+            values = {k: v[name] for k, v in extra.items() if name in v}
+            if "tenure_days" in values:
+                values["first_purchase_at"] = NOW - timedelta(days=values.pop("tenure_days"))
             CustomerMetrics.objects.create(
                 customer=c,
                 margin=Decimal(str(margin)),
                 order_count=1 if margin > 0 else 0,
-                **{k: v[name] for k, v in extra.items() if name in v},
+                **values,
             )
         out[name] = c
     return out

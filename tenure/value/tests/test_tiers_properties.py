@@ -1,6 +1,7 @@
 """Property tests: for random metrics and random ordered rules, the SQL engine puts every customer in
 exactly one tier, and that tier is what a plain-Python reading of the rules gives."""
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +13,7 @@ from tenure.value.models import CustomerMetrics, TierChange, TierDefinition, Tie
 from tenure.value.services import tiers_recompute
 
 METRICS = ["margin", "order_count", "tenure_days"]
+NOW = datetime(2025, 7, 1, 12, tzinfo=UTC)
 OPS = {
     ">=": lambda a, b: a >= b,
     ">": lambda a, b: a > b,
@@ -110,9 +112,13 @@ def test_every_customer_gets_exactly_the_tier_the_rules_say(db, rows, rules):
     for row in rows:
         c = CustomerFactory()
         if row is not None:
-            CustomerMetrics.objects.create(customer=c, **row)
+            # tenure_days is derived when read: store the first purchase that many days before NOW.
+            stored = {k: v for k, v in row.items() if k != "tenure_days"}
+            if row["tenure_days"] is not None:
+                stored["first_purchase_at"] = NOW - timedelta(days=row["tenure_days"])
+            CustomerMetrics.objects.create(customer=c, **stored)
         customers.append(c)
-    tiers_recompute()
+    tiers_recompute(as_of=NOW)
     got = dict(Customer.objects.values_list("pk", "tier"))
     codes = {f"t{i}" for i in range(len(rules))} | {"rest"}
     # A partition: every customer is in exactly one (known) tier ...
@@ -123,5 +129,5 @@ def test_every_customer_gets_exactly_the_tier_the_rules_say(db, rows, rules):
     assert dict(CustomerMetrics.objects.values_list("customer_id", "computed_tier")) == with_rows
     # ... and the history holds exactly one entry per customer after the first recompute.
     assert TierChange.objects.count() == len(rows)
-    tiers_recompute()
+    tiers_recompute(as_of=NOW)
     assert TierChange.objects.count() == len(rows)

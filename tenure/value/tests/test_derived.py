@@ -1,0 +1,63 @@
+"""Metrics derived when read (days since the first / last purchase / last contact, churn risk): a
+recompute a day later rewrites nothing that did not move, and Python, SQL, pages and the API agree."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tenure.value.derived import DERIVED, derived_value, metrics_with_derived
+from tenure.value.models import CustomerMetrics, TierChange
+from tenure.value.services import metrics_recompute
+from tenure.value.tests.conftest import AS_OF
+
+
+def test_a_recompute_a_day_later_rewrites_only_what_moved(shop):
+    first = metrics_recompute(as_of=AS_OF, with_clv=False)
+    assert first.detail["written"]["base"] == 6
+    history = TierChange.objects.count()
+    # A day later every buyer's recency and tenure grew by one, but no order, contact, score,
+    # class, stage or tier changed (see conftest: nobody crosses a threshold on 2025-07-02).
+    nightly = metrics_recompute(as_of=AS_OF + timedelta(days=1), with_clv=False)
+    assert nightly.detail["written"] == {"base": 0, "contact": 0, "referrals": 0, "classify": 0}
+    assert (nightly.stage_changes, nightly.detail["tier_changes"]) == (0, 0)
+    assert TierChange.objects.count() == history
+
+
+def test_a_threshold_crossed_overnight_is_written(shop):
+    metrics_recompute(as_of=AS_OF, with_clv=False)
+    # C first bought on 2025-06-01 04:00: 90 whole days old on 2025-08-31 00:00 (still "new",
+    # new_days = 90), 91 on 2025-09-01. C's call of 2025-08-01 is a contact by then.
+    run = metrics_recompute(as_of=AS_OF + timedelta(days=61), with_clv=False)
+    assert CustomerMetrics.objects.get(customer=shop["C"]).lifecycle_stage == "new"
+    assert run.detail["written"]["contact"] == 1
+    run = metrics_recompute(as_of=AS_OF + timedelta(days=62), with_clv=False)
+    assert CustomerMetrics.objects.get(customer=shop["C"]).lifecycle_stage == "active"
+    assert run.detail["written"]["contact"] == 0
+    assert run.detail["written"]["classify"] >= 1
+
+
+def test_python_and_sql_agree_at_any_moment(shop):
+    metrics_recompute(as_of=AS_OF, with_clv=False)
+    moment = AS_OF + timedelta(days=17, hours=5, seconds=7)
+    rows = metrics_with_derived(CustomerMetrics.objects.order_by("customer_id"), at=moment)
+    checked = 0
+    for m in rows:
+        for name in DERIVED:
+            assert getattr(m, name) == pytest.approx(derived_value(name, m, moment)), name
+            checked += getattr(m, name) is not None
+    assert checked >= 15  # five buyers x recency, tenure, churn risk; A's contact
+
+
+def test_pages_and_api_count_days_up_to_now(admin_client, shop):
+    metrics_recompute(as_of=AS_OF, with_clv=False)
+    a = CustomerMetrics.objects.get(customer=shop["A"])
+    expected = (timezone.now() - a.last_purchase_at).days
+    assert a.recency_days in (expected, expected + 1)  # the boundary second may pass in between
+    body = admin_client.get(f"/api/v1/metrics/{shop['A'].pk}/").json()
+    assert body["recency_days"] in (expected, expected + 1)
+    assert body["tenure_days"] == a.tenure_days
+    assert body["days_since_contact"] == a.days_since_contact > 0
+    assert 0 < body["churn_risk"] <= 1
+    f = admin_client.get(f"/api/v1/metrics/{shop['F'].pk}/").json()
+    assert (f["recency_days"], f["tenure_days"], f["churn_risk"]) == (None, None, None)
