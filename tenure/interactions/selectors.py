@@ -83,16 +83,24 @@ def timeline(customer, *, before: Cursor | None = None, limit: int = 25) -> tupl
 
 
 def call_lists_for(user):
-    """The call lists assigned to or made by `user` (admins: all), with their progress counted."""
+    """The call lists assigned to or made by `user` — for a manager, by anyone in their teams
+    (admins: all) — with their progress counted. Entries stay filtered by customer visibility."""
     from django.db.models import Count
 
+    from tenure.accounts.models import User
     from tenure.interactions.models import CallList, CallListEntry
 
     if user is None or not user.is_authenticated or not user.is_active:
         return CallList.objects.none()
     qs = CallList.objects.all()
     if not user.is_admin:
-        qs = qs.filter(Q(assignee_id=user.pk) | Q(created_by_id=user.pk))
+        people = [user.pk]
+        rule = Q(assignee_id=user.pk) | Q(created_by_id=user.pk)
+        team_ids = user.team_ids() if user.is_manager else []
+        if team_ids:
+            people = User.objects.filter(teams__in=team_ids).values("pk")
+            rule = Q(assignee_id__in=people) | Q(created_by_id__in=people)
+        qs = qs.filter(rule)
     return qs.select_related("assignee", "created_by").annotate(
         entry_total=Count("entries"),
         entry_open=Count("entries", filter=Q(entries__status=CallListEntry.Status.PENDING)),

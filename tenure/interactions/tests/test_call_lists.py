@@ -149,3 +149,23 @@ def test_api_make_list_and_record(agent, outsider, people, segment):
     other.force_authenticate(outsider)
     assert other.get(f"/api/v1/call-lists/{body['id']}/").status_code == 404
     assert other.get("/api/v1/call-list-entries/").json()["results"] == []
+
+
+def test_a_manager_follows_the_call_lists_of_their_teams(client_for, agent, manager, outsider, people):
+    mine = call_list_create(
+        actor=agent, assignee=agent, name="Agent calls", customers=Customer.objects.visible_to(agent)
+    )
+    theirs = call_list_create(
+        actor=outsider,
+        assignee=outsider,
+        name="Team B calls",
+        customers=Customer.objects.visible_to(outsider),
+    )
+    index = client_for(manager).get(reverse("interactions:call_lists"))
+    # Team A's manager sees Team A's agent's list, with its progress, but not Team B's.
+    assert [cl.name for cl in index.context["call_lists"]] == ["Agent calls"]
+    assert index.context["call_lists"][0].entry_open == 2
+    assert client_for(manager).get(reverse("interactions:call_list", args=[mine.pk])).status_code == 200
+    assert client_for(manager).get(reverse("interactions:call_list", args=[theirs.pk])).status_code == 404
+    # Another team's agent never opens it.
+    assert client_for(outsider).get(reverse("interactions:call_list", args=[mine.pk])).status_code == 404
