@@ -22,7 +22,7 @@ class SegmentQuerySet(models.QuerySet):
 
 
 class Segment(TimeStamped):
-    name = models.CharField(_("name"), max_length=120, unique=True)
+    name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     rules = models.JSONField(_("rules"), default=empty_rules)
     owner = models.ForeignKey(
@@ -41,6 +41,22 @@ class Segment(TimeStamped):
 
     class Meta:
         ordering = ["name"]
+        # Shared names are unique; a private segment's name only among its owner's own segments, so
+        # that naming a segment never reveals someone else's private one.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(shared=True),
+                name="segment_shared_name_unique",
+                violation_error_message=_("A shared segment with this name already exists."),
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "name"],
+                condition=models.Q(shared=False),
+                name="segment_private_name_unique",
+                violation_error_message=_("You already have a private segment with this name."),
+            ),
+        ]
         verbose_name = _("segment")
         verbose_name_plural = _("segments")
 

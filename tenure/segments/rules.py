@@ -250,6 +250,10 @@ def _leaf(rule: dict, now: datetime) -> Q:
     kind = field.type
     if field.derived:
         return _derived_leaf(field, op, value, now)
+    # A negation must include the customers without a value — for metrics, also those without a
+    # metrics row. Django adds "IS NULL" to a negated lookup only when it already knows the join is
+    # a LEFT JOIN, which it decides after the OR of the whole tree: say it explicitly.
+    missing = Q(**{f"{path}__isnull": True})
     if kind == "boolean":
         if field.extra.get("isnull"):
             return Q(**{f"{path}__isnull": op == "is_false"})
@@ -269,14 +273,14 @@ def _leaf(rule: dict, now: datetime) -> Q:
     if kind == "text":
         return {
             "eq": Q(**{path: value}),
-            "ne": ~Q(**{path: value}),
+            "ne": ~Q(**{path: value}) | missing,
             "contains": Q(**{f"{path}__icontains": value}),
-            "not_contains": ~Q(**{f"{path}__icontains": value}),
+            "not_contains": ~Q(**{f"{path}__icontains": value}) | missing,
             "startswith": Q(**{f"{path}__istartswith": value}),
         }[op]
     if kind in ("number", "money"):
         if op == "ne":
-            return ~Q(**{path: value})
+            return ~Q(**{path: value}) | missing
         lookup = {"eq": "exact", "gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte"}[op]
         return Q(**{f"{path}__{lookup}": value})
     if kind in ("date", "datetime"):
@@ -298,9 +302,9 @@ def _leaf(rule: dict, now: datetime) -> Q:
     if kind == "choice":
         return {
             "eq": lambda: Q(**{path: value}),
-            "ne": lambda: ~Q(**{path: value}),
+            "ne": lambda: ~Q(**{path: value}) | missing,
             "in": lambda: Q(**{f"{path}__in": value}),
-            "not_in": lambda: ~Q(**{f"{path}__in": value}),
+            "not_in": lambda: ~Q(**{f"{path}__in": value}) | missing,
         }[op]()
     if kind == "tag":
         exists = _tags_exist(value)

@@ -268,3 +268,34 @@ def test_builder_pages_render_for_writers(client_for, agent, teammate, segment):
     assert edit.status_code == 200 and 'value="1000"' in edit.content.decode()
     assert client_for(teammate).get(reverse("segments:edit", args=[segment.pk])).status_code == 403
     assert client_for(agent).get(reverse("segments:call_list", args=[segment.pk])).status_code == 405
+
+
+def test_a_private_segment_name_never_leaks_to_others(agent, outsider, data):
+    from django.core.exceptions import ValidationError
+
+    from tenure.segments.rules import compile_rules, validate_rules
+
+    everyone = {"op": "and", "rules": []}
+    nobody = {"op": "and", "rules": [{"field": "metrics.revenue_12m", "op": "gte", "value": "999999"}]}
+    segment_create(actor=outsider, name="Secret list", rules=everyone, shared=False)
+    # Another user may take the same name, privately or shared: nothing reveals the private one.
+    segment_create(actor=agent, name="Secret list", rules=nobody, shared=False)
+    segment_create(actor=agent, name="Secret list", rules=everyone, shared=True)
+    # The same name twice among one's own private segments, or twice shared, is refused.
+    with pytest.raises(ValidationError, match="You already have a private segment with this name"):
+        segment_create(actor=agent, name="Secret list", rules=everyone, shared=False)
+    with pytest.raises(ValidationError, match="A shared segment with this name already exists"):
+        segment_create(actor=outsider, name="Secret list", rules=everyone, shared=True)
+    assert Segment.objects.filter(name="Secret list").count() == 3
+    # The command line picks the user's own private segment (nobody) before the shared one (everyone).
+    counts = {}
+    for who in ("agent", "outsider"):
+        out = io.StringIO()
+        call_command("segment", "--as", who, "count", "Secret list", stdout=out)
+        counts[who] = json.loads(out.getvalue())["count"]
+    assert (
+        counts["agent"]
+        == Customer.objects.visible_to(agent).filter(compile_rules(validate_rules(nobody))).count()
+    )
+    assert counts["outsider"] == Customer.objects.visible_to(outsider).count()
+    assert (counts["agent"], counts["outsider"]) == (0, 1)

@@ -45,7 +45,9 @@ class Command(BaseCommand):
                     )
                 )
             return
-        segment = segments.filter(name=options["name"]).first()
+        # A private segment may share its name with a shared one: the user's own comes first.
+        named = segments.filter(name=options["name"])
+        segment = named.filter(shared=False).first() or named.first()
         if segment is None:
             raise CommandError(f"no segment named {options['name']!r}")
         try:
