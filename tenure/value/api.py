@@ -73,7 +73,6 @@ class MetricsOut(serializers.ModelSerializer):
             "rfm_m",
             "rfm_segment",
             "abc_value",
-            "abc_share_before",
             "abc_class",
             "clv_expected_purchases",
             "clv_p_alive",

@@ -30,6 +30,7 @@ from django.db.models import (
     When,
     Window,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import (
     Abs,
@@ -43,7 +44,15 @@ from django.db.models.functions import (
     NullIf,
     TruncDate,
 )
-from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, In, LessThanOrEqual
+from django.db.models.lookups import (
+    Exact,
+    GreaterThan,
+    GreaterThanOrEqual,
+    In,
+    IsNull,
+    LessThan,
+    LessThanOrEqual,
+)
 
 from tenure.customers.models import Customer
 from tenure.interactions.models import Interaction
@@ -294,6 +303,21 @@ def _stage(*, as_of: datetime, rules: dict, prev):
     )
 
 
+# Computed by the ranks SELECT and read by the labels, never stored: a percentile or a cumulative
+# share moves for everybody as soon as anybody buys, so storing them made every nightly run rewrite
+# every buyer's row. Only what they decide (scores, segment, class) is stored.
+RANKED_ONLY = ("abc_share_before", "rfm_r_pct", "rfm_f_pct", "rfm_m_pct")
+
+
+def _ranked(name: str):
+    """A column of the ranks derived table, which the labels SELECT reads under the metrics
+    table's name (see classify)."""
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    return RawSQL(f"{qn(CustomerMetrics._meta.db_table)}.{qn(name)}", (), output_field=FloatField())
+
+
 def classify(*, as_of: datetime, conf: dict) -> int:
     """ABC, RFM, lifecycle stage and churn risk of every customer: one upsert over the metrics.
 
@@ -315,18 +339,21 @@ def classify(*, as_of: datetime, conf: dict) -> int:
     # CAST to the column's type: SQLite gives a subquery's computed column no affinity, and a
     # decimal compared with Django's '0' parameter would then compare as text.
     types = {f.column: f.db_type(connection) for f in CustomerMetrics._meta.concrete_fields}
+    for target in RANKED_ONLY:
+        types[target] = FloatField().db_type(connection)
     derived = ", ".join(
         [f"r.{qn(c)}" for c in kept]
         + [f"CAST(r.{qn(src)} AS {types[target]}) AS {qn(target)}" for target, src in fresh.items()]
     )
-    labels = labels.values(*label_columns.values(), *fresh)
+    stored = [target for target in fresh if target not in RANKED_ONLY]
+    labels = labels.values(*label_columns.values(), *stored)
     labels_sql, labels_params = labels.query.sql_with_params()
     table = f"FROM {qn(CustomerMetrics._meta.db_table)}"
     head, tail = labels_sql.split(table)
     # The labels SELECT has no WHERE: its parameters all come before the FROM clause.
     assert "%s" not in tail, "labels_select grew parameters after FROM"
     sql = f"{head}FROM (SELECT {derived} FROM ({ranks_sql}) r) {qn(CustomerMetrics._meta.db_table)}{tail}"
-    columns = {**label_columns, **{target: target for target in fresh}}
+    columns = {**label_columns, **{target: target for target in stored}}
     return upsert_from_sql(
         CustomerMetrics, sql, (*labels_params, *ranks_params), columns, "customer_id", only_changed=True
     )
@@ -387,6 +414,7 @@ def labels_select(*, as_of: datetime, conf: dict):
     a_cut = thresholds[0] / 100.0
     b_cut = (thresholds[0] + thresholds[1]) / 100.0
     buyer = Q(order_count__gt=0)
+    share_before = _ranked("abc_share_before")
 
     def if_buyer(expr, field):
         return Case(When(buyer, then=expr), default=None, output_field=field)
@@ -395,16 +423,16 @@ def labels_select(*, as_of: datetime, conf: dict):
     qs = (
         CustomerMetrics.objects.order_by()
         .annotate(
-            r_score=_score(F("rfm_r_pct"), bins),
-            f_score=_score(F("rfm_f_pct"), bins),
-            m_score=_score(F("rfm_m_pct"), bins),
+            r_score=_score(_ranked("rfm_r_pct"), bins),
+            f_score=_score(_ranked("rfm_f_pct"), bins),
+            m_score=_score(_ranked("rfm_m_pct"), bins),
             new_stage=_stage(as_of=as_of, rules=rules, prev=prev),
         )
         .annotate(
             v_class=Case(
-                When(Q(abc_value__lte=0) | Q(abc_share_before__isnull=True), then=Value(AbcClass.C)),
-                When(abc_share_before__lt=a_cut, then=Value(AbcClass.A)),
-                When(abc_share_before__lt=b_cut, then=Value(AbcClass.B)),
+                When(Q(abc_value__lte=0) | Q(IsNull(share_before, True)), then=Value(AbcClass.C)),
+                When(LessThan(share_before, a_cut), then=Value(AbcClass.A)),
+                When(LessThan(share_before, b_cut), then=Value(AbcClass.B)),
                 default=Value(AbcClass.C),
                 output_field=CharField(),
             ),

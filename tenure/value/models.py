@@ -64,19 +64,15 @@ class CustomerMetrics(models.Model):
     complaints_12m = models.PositiveIntegerField(_("complaints, last 12 months"), db_default=ZERO)
     referrals = models.PositiveIntegerField(_("referrals made"), db_default=ZERO)
     marketing_cost = money(_("marketing cost"), db_default=ZERO)
-    # RFM: percentile (cumulative share) and score 1-5 of each dimension, and the named segment.
-    rfm_r_pct = models.FloatField(null=True, blank=True)
-    rfm_f_pct = models.FloatField(null=True, blank=True)
-    rfm_m_pct = models.FloatField(null=True, blank=True)
+    # RFM: score 1-5 of each dimension (from percentiles the recompute does not keep), the segment.
     rfm_r = models.PositiveSmallIntegerField(_("recency score"), null=True, blank=True)
     rfm_f = models.PositiveSmallIntegerField(_("frequency score"), null=True, blank=True)
     rfm_m = models.PositiveSmallIntegerField(_("monetary score"), null=True, blank=True)
     rfm_segment = models.CharField(
         _("RFM segment"), max_length=20, choices=RfmSegment.choices, blank=True, db_default=""
     )
-    # ABC: the weighted value, the cumulative share of value of all better customers, the class.
+    # ABC: the weighted value and the class (from the cumulative share of all better customers).
     abc_value = money(_("ABC value"), null=True, blank=True)
-    abc_share_before = models.FloatField(null=True, blank=True)
     abc_class = models.CharField(
         _("ABC class"), max_length=1, choices=AbcClass.choices, blank=True, db_default=""
     )

@@ -61,3 +61,33 @@ def test_pages_and_api_count_days_up_to_now(admin_client, shop):
     assert 0 < body["churn_risk"] <= 1
     f = admin_client.get(f"/api/v1/metrics/{shop['F'].pk}/").json()
     assert (f["recency_days"], f["tenure_days"], f["churn_risk"]) == (None, None, None)
+
+
+def test_a_new_order_rewrites_only_the_rows_whose_labels_moved(shop):
+    from tenure.value.tests.conftest import order
+
+    labels = [
+        "abc_value",
+        "abc_class",
+        "rfm_r",
+        "rfm_f",
+        "rfm_m",
+        "rfm_segment",
+        "lifecycle_stage",
+        "stage_since",
+    ]
+
+    def snapshot():
+        return {row["customer_id"]: row for row in CustomerMetrics.objects.values("customer_id", *labels)}
+
+    metrics_recompute(as_of=AS_OF, with_clv=False)
+    before = snapshot()
+    order(shop["D"], AS_OF + timedelta(hours=12), 5000, 100)  # D becomes the biggest customer
+    run = metrics_recompute(as_of=AS_OF + timedelta(days=1), with_clv=False)
+    after = snapshot()
+    moved = [pk for pk in before if before[pk] != after[pk]]
+    # Percentiles and cumulative shares moved for everybody, but they are not stored: only the
+    # customers whose stored labels changed are written (D, and whoever D pushed across a cut).
+    assert shop["D"].pk in moved and len(moved) < len(before)
+    assert run.detail["written"]["classify"] == len(moved)
+    assert run.detail["written"]["base"] == 1

@@ -15,6 +15,16 @@ def as_of_run(queryset=None):
     return metrics_with_derived(queryset if queryset is not None else CustomerMetrics.objects.all(), at=AS_OF)
 
 
+def ranks(computed) -> dict:
+    """The ranks SELECT of the classify step (percentiles, share before) by customer name."""
+    from tenure.value.conf import value_settings
+    from tenure.value.metrics import ranks_select
+
+    names = {m.customer_id: name for name, m in computed.items()}
+    qs, _columns = ranks_select(as_of=AS_OF, conf=value_settings())
+    return {names[row["customer_id"]]: row for row in qs}
+
+
 def metrics(shop):
     return {name: as_of_run().get(customer=c) for name, c in shop.items()}
 
@@ -78,7 +88,9 @@ def test_abc_classes_by_cumulative_share(computed):
         "E": "C",
         "F": "C",
     }
-    assert computed["D"].abc_share_before == pytest.approx(1800 / 2100)
+    # The cumulative share is computed by the ranks SELECT and not stored (it moves for everyone
+    # whenever anyone buys).
+    assert ranks(computed)["D"]["v_before"] == pytest.approx(1800 / 2100)
 
 
 def test_rfm_scores_and_segments(computed):
@@ -220,15 +232,11 @@ def test_every_stored_column_has_the_expected_value(computed):
         "complaints_12m": 1,
         "referrals": 2,
         "marketing_cost": Decimal("0.00"),
-        "rfm_r_pct": 1.0,
-        "rfm_f_pct": 1.0,
-        "rfm_m_pct": 1.0,
         "rfm_r": 5,
         "rfm_f": 5,
         "rfm_m": 5,
         "rfm_segment": "champions",
         "abc_value": Decimal("1000.00"),
-        "abc_share_before": 0.0,
         "abc_class": "A",
         "clv_expected_purchases": None,
         "clv_p_alive": None,
@@ -240,3 +248,6 @@ def test_every_stored_column_has_the_expected_value(computed):
         "computed_tier": "platinum",
         "computed_at": AS_OF,
     }
+    # ... and what the ranks SELECT gave it (best on every dimension, nobody before it by value).
+    a = ranks(computed)["A"]
+    assert (a["r_pct"], a["f_pct"], a["m_pct"], a["v_before"]) == (1.0, 1.0, 1.0, 0.0)
