@@ -24,6 +24,32 @@ def test_get_user_reads_visibility_in_the_same_statement(agent):
         assert user.team_ids() == [team.pk]
         assert user._open_visibility is False
     assert len(queries) == 1
+    # Converted as a queryset converts (SQLite stores booleans as 0/1 and datetimes as text).
+    fresh = type(agent).objects.get(pk=agent.pk)
+    for field in type(agent)._meta.concrete_fields:
+        assert getattr(user, field.attname) == getattr(fresh, field.attname), field.name
+        assert type(getattr(user, field.attname)) is type(getattr(fresh, field.attname)), field.name
+    assert user.is_active is True and user._state.db == "default" and not user._state.adding
+
+
+def test_get_user_from_several_threads(transactional_db, agent):
+    """The compiled statement holds a connection: each thread compiles and uses its own."""
+    import threading
+
+    from django.db import connections
+
+    found = []
+
+    def run():
+        try:
+            found.append(StaffBackend().get_user(agent.pk))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert found == [agent] and StaffBackend().get_user(agent.pk) == agent
 
 
 def test_get_user_several_teams_none_and_inactive(agent, outsider):
@@ -35,6 +61,7 @@ def test_get_user_several_teams_none_and_inactive(agent, outsider):
     staff_update(user=agent, actor=None, is_active=False)
     assert StaffBackend().get_user(agent.pk) is None
     assert StaffBackend().get_user(10**9) is None
+    assert StaffBackend().get_user("not a number") is None
 
 
 def test_missing_settings_row_means_closed(agent):
