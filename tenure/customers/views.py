@@ -31,13 +31,17 @@ from tenure.customers.forms import (
 from tenure.customers.models import Customer
 from tenure.customers.selectors import (
     LIST_SORTS,
+    addresses_of,
     audit_history,
+    contacts_of,
     customers_by_phone,
     customers_for,
     duplicate_candidates,
     duplicate_groups,
     get_customer_for_user,
+    referrals_count,
     staff_choices,
+    tags_of,
     value_summary,
 )
 from tenure.customers.selectors import customer_list as customer_list_query
@@ -295,10 +299,10 @@ def customer_detail(request, pk: int):
     context = {
         "customer": customer,
         "summary": value_summary(customer),
-        "contacts": list(customer.contacts.all()),
-        "addresses": list(customer.addresses.all()),
-        "tags": list(customer.tags.all()),
-        "referrals_count": customer.referrals.count(),
+        "contacts": contacts_of(customer),
+        "addresses": addresses_of(customer),
+        "tags": tags_of(customer),
+        "referrals_count": referrals_count(customer),
         "duplicates": list(duplicate_candidates(request.user, customer, limit=5)),
         "log_form": InteractionForm(),
         "contact_form": ContactForm(),
