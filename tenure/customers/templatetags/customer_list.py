@@ -39,14 +39,19 @@ def _detail_url_prefix() -> str:
 
 
 def _tags(customer):
-    """The customer's tags: the prefetched list when the view prefetched them (it does)."""
+    """The customer's tags: `listed_tags` when the view fetched them for the whole page (the list
+    does, with `selectors.tags_by_customer`), else the prefetched or the related ones."""
+    listed = getattr(customer, "listed_tags", None)
+    if listed is not None:
+        return listed
     prefetched = getattr(customer, "_prefetched_objects_cache", {}).get("tags")
     return customer.tags.all() if prefetched is None else prefetched
 
 
 @register.simple_tag
 def customer_rows(customers) -> str:
-    """One `<tr>` per customer (tags prefetched, owner and representative selected with them)."""
+    """One `<tr>` per customer (owner and representative selected with them, tags fetched for the
+    page: see `_tags`)."""
     kinds = {value: escape(str(label)) for value, label in Customer.Kind.choices}
     stages = {value: escape(str(label)) for value, label in Customer.Stage.choices}
     dnc = format_html(

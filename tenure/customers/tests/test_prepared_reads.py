@@ -93,3 +93,20 @@ def test_refuses_shapes_it_cannot_rebuild(db):
         Prepared(lambda pk: Customer.objects.filter(pk=pk).only("name"))(1)
     with pytest.raises(ValueError, match="only"):
         Prepared(lambda pk: Customer.objects.filter(pk=pk).values_list("name"))(1)
+
+
+def test_tags_of_a_page_equal_the_prefetch(agent):
+    from tenure.customers.selectors import tags_by_customer
+
+    b, a, c = Tag.objects.create(name="b"), Tag.objects.create(name="a"), Tag.objects.create(name="c")
+    people = [customer_create(actor=agent, name=f"P{i}") for i in range(4)]
+    people[0].tags.set([b, a, c])
+    people[2].tags.set([c])
+    people[3].tags.set([b, a])
+    ids = [p.pk for p in people]
+    with CaptureQueriesContext(connection) as queries:
+        mine = tags_by_customer(ids)
+    assert len(queries) == 1
+    for p in Customer.objects.filter(pk__in=ids).prefetch_related("tags"):
+        assert mine.get(p.pk, []) == list(p.tags.all())
+    assert [t.name for t in mine[people[0].pk]] == ["a", "b", "c"] and people[1].pk not in mine
