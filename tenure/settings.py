@@ -131,7 +131,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Auth, sessions, security ---------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that also reads the org visibility setting and the team ids with the user.
+    "tenure.accounts.backends.StaffBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -152,6 +153,9 @@ SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
+# Database sessions (the same table and rows as django.contrib.sessions.backends.db), read with one
+# fixed statement: see tenure/accounts/sessions.py.
+SESSION_ENGINE = "tenure.accounts.sessions"
 SECURE_SSL_REDIRECT = SECURE and env_bool("TENURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("TENURE_HSTS_SECONDS", "31536000" if SECURE else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE

@@ -1,6 +1,7 @@
 """Navigation entries by role, so every domain's pages appear in the top bar of base.html."""
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 # (url name, label, who sees it: "all" | "writers" | "admin")
@@ -20,18 +21,34 @@ NAV = [
 ]
 
 
+# (script prefix, urlconf) -> [(url, label, who)]: the URLs are the same on every request, so they
+# are reversed once per process (12 `reverse` calls on every page otherwise). Labels stay lazy.
+_RESOLVED: dict[tuple, list[tuple]] = {}
+
+
+def _resolved() -> list[tuple]:
+    key = (get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    entries = _RESOLVED.get(key)
+    if entries is None:
+        entries = []
+        for name, label, who in NAV:
+            try:
+                entries.append((reverse(name), label, who))
+            except NoReverseMatch:
+                continue
+        _RESOLVED[key] = entries
+    return entries
+
+
 def nav(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     items = []
-    for name, label, who in NAV:
+    for url, label, who in _resolved():
         if who == "admin" and not user.is_admin:
             continue
         if who == "writers" and not user.can_write:
             continue
-        try:
-            items.append({"url": reverse(name), "label": label})
-        except NoReverseMatch:
-            continue
+        items.append({"url": url, "label": label})
     return {"nav_items": items}

@@ -5,7 +5,8 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
-from tenure.customers.models import Customer
+from tenure.customers.models import Address, Contact, Customer, Tag
+from tenure.lib.prepared import Prepared
 
 
 def customers_for(user):
@@ -24,20 +25,96 @@ def get_customer_for_user(user, pk) -> Customer:
         raise Http404("No such customer") from None
 
 
+def _order_totals(customer_id):
+    from tenure.commerce.models import Order
+
+    return (
+        Order.objects.filter(customer_id=customer_id)
+        .order_by()
+        .values("customer_id")
+        .annotate(
+            revenue=Sum("total"),
+            cost=Sum("total_cost"),
+            orders=Count("id", filter=Q(is_return=False)),
+            returns=Count("id", filter=Q(is_return=True)),
+            first=Min("ordered_at"),
+            last=Max("ordered_at"),
+        )
+    )
+
+
+# The customer page's reads of one customer's own rows: the same statements on every view, compiled
+# once (tenure.lib.prepared) instead of built by the ORM each time. The customer is already known to
+# be visible (get_customer_for_user); these read what hangs off it.
+_ORDER_TOTALS = Prepared(_order_totals)
+_CONTACTS = Prepared(lambda customer_id: Contact.objects.filter(customer_id=customer_id))
+_ADDRESSES = Prepared(lambda customer_id: Address.objects.filter(customer_id=customer_id))
+_TAGS = Prepared(lambda customer_id: Tag.objects.filter(customers=customer_id))
+_REFERRALS = Prepared(
+    lambda customer_id: (
+        Customer.objects.filter(referred_by_id=customer_id)
+        .order_by()
+        .values("referred_by_id")
+        .annotate(n=Count("id"))
+    )
+)
+
+
+def contacts_of(customer: Customer) -> list:
+    """`list(customer.contacts.all())`, each contact's `customer` set to `customer`."""
+    rows = _CONTACTS(customer.pk)
+    for row in rows:
+        row.customer = customer
+    return rows
+
+
+def addresses_of(customer: Customer) -> list:
+    """`list(customer.addresses.all())`, each address's `customer` set to `customer`."""
+    rows = _ADDRESSES(customer.pk)
+    for row in rows:
+        row.customer = customer
+    return rows
+
+
+def tags_of(customer: Customer) -> list:
+    """`list(customer.tags.all())`."""
+    return _TAGS(customer.pk)
+
+
+def referrals_count(customer: Customer) -> int:
+    """`customer.referrals.count()`."""
+    rows = _REFERRALS(customer.pk)
+    return rows[0]["n"] if rows else 0
+
+
+def tags_by_customer(customer_ids) -> dict[int, list[Tag]]:
+    """Tags of many customers in one statement, each list in the tags' own order (by name).
+
+    What `prefetch_related("tags")` fetches, without its per-customer bookkeeping: Django's prefetch
+    builds a related manager and a filtered queryset for each of the customers (~0.5 ms a page of 50
+    rows); here the rows are only grouped."""
+    links = (
+        Customer.tags.through.objects.filter(customer_id__in=list(customer_ids))
+        .select_related("tag")
+        .order_by("tag__name", "tag_id")
+    )
+    found: dict[int, list[Tag]] = {}
+    for link in links:
+        found.setdefault(link.customer_id, []).append(link.tag)
+    return found
+
+
 def value_summary(customer: Customer) -> dict:
     """Lifetime revenue and margin, order count, first and last purchase, tenure, buyer type."""
     from django.utils import timezone
 
-    from tenure.commerce.models import Order
-
-    agg = Order.objects.filter(customer=customer).aggregate(
-        revenue=Sum("total"),
-        cost=Sum("total_cost"),
-        orders=Count("id", filter=Q(is_return=False)),
-        returns=Count("id", filter=Q(is_return=True)),
-        first=Min("ordered_at"),
-        last=Max("ordered_at"),
+    rows = _ORDER_TOTALS(customer.pk)
+    agg = (
+        rows[0]
+        if rows
+        else {"revenue": None, "cost": None, "orders": 0, "returns": 0, "first": None, "last": None}
     )
+    agg.pop("customer_id", None)
     revenue = agg["revenue"] or 0
     cost = agg["cost"] or 0
     agg["revenue"] = revenue

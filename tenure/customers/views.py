@@ -31,13 +31,18 @@ from tenure.customers.forms import (
 from tenure.customers.models import Customer
 from tenure.customers.selectors import (
     LIST_SORTS,
+    addresses_of,
     audit_history,
+    contacts_of,
     customers_by_phone,
     customers_for,
     duplicate_candidates,
     duplicate_groups,
     get_customer_for_user,
+    referrals_count,
     staff_choices,
+    tags_by_customer,
+    tags_of,
     value_summary,
 )
 from tenure.customers.selectors import customer_list as customer_list_query
@@ -92,11 +97,12 @@ def customer_list(request):
     qs = customer_list_query(request.user, q=q, filters=filters, sort=sort)
     number = _page_number(request)
     start = (number - 1) * PAGE_SIZE
-    rows = list(
-        qs.select_related("owner", "representative").prefetch_related("tags")[start : start + PAGE_SIZE + 1]
-    )
+    rows = list(qs.select_related("owner", "representative")[start : start + PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
+    tags = tags_by_customer(c.pk for c in rows) if rows else {}
+    for c in rows:
+        c.listed_tags = tags.get(c.pk, [])  # read by {% customer_rows %}
     filtered = bool(q or any(filters.values()))
     total = qs.order_by()[: COUNT_CAP + 1].count() if filtered else None
     params = {k: v for k, v in {"q": q, **filters, "sort": sort if sort != "-id" else ""}.items() if v}
@@ -295,10 +301,10 @@ def customer_detail(request, pk: int):
     context = {
         "customer": customer,
         "summary": value_summary(customer),
-        "contacts": list(customer.contacts.all()),
-        "addresses": list(customer.addresses.all()),
-        "tags": list(customer.tags.all()),
-        "referrals_count": customer.referrals.count(),
+        "contacts": contacts_of(customer),
+        "addresses": addresses_of(customer),
+        "tags": tags_of(customer),
+        "referrals_count": referrals_count(customer),
         "duplicates": list(duplicate_candidates(request.user, customer, limit=5)),
         "log_form": InteractionForm(),
         "contact_form": ContactForm(),

@@ -508,15 +508,15 @@ def test_timeline_is_merged_newest_first_and_paginated(
 def test_detail_query_count_does_not_grow_with_the_customer(
     client_for, agent, teammate, customer, order, contact, address, django_assert_num_queries
 ):
-    """Session, user, visibility (2), customer, value summary, contacts, addresses, tags, referrals,
-    duplicate suggestions (one statement), two timeline streams, the tier panel, the "bought together"
-    recommendations: 15 whatever the history."""
+    """Session, user (with the org setting and team ids: one statement), customer, value summary,
+    contacts, addresses, tags, referrals, duplicate suggestions (one statement), two timeline streams,
+    the tier panel, the "bought together" recommendations: 13 whatever the history."""
     from tenure import factories
 
     url = customer.get_absolute_url()
     c = client_for(agent)
     c.get(url)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         small = c.get(url)
     assert len(small.context["entries"]) == 1 and not small.context["duplicates"]
     now = timezone.now()
@@ -530,7 +530,7 @@ def test_detail_query_count_does_not_grow_with_the_customer(
         address_add(customer=customer, actor=agent, city="北京", line=f"长安街 {i} 号")
         customer_create(actor=agent, name=f"Twin {i}", mobile="13812345678")
     customer_create(actor=agent, name="张伟", email="other@example.com")
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         big = c.get(url)
     assert len(big.context["entries"]) == 25 and len(big.context["duplicates"]) == 4
     assert big.context["next_cursor"]

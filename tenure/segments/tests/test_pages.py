@@ -65,7 +65,7 @@ def test_list_counts_only_visible_members_in_one_query(
     segment_create(actor=agent, name="Everyone", rules={"op": "and", "rules": []})
     client = client_for(agent)
     client.get(reverse("segments:list"))  # warm the session and org settings
-    with django_assert_num_queries(6):  # session, user, teams, org settings, segments, ONE count query
+    with django_assert_num_queries(4):  # session, user (+ teams, org settings), segments, ONE count query
         response = client.get(reverse("segments:list"))
     html = response.content.decode()
     assert response.status_code == 200

@@ -181,7 +181,7 @@ def test_rfm_cell_pages_without_n_plus_one(db, teams, client_for, agent, django_
     c = client_for(agent)
     url = reverse("value:rfm_cell", args=[r, f])
     c.get(url)  # warm the session
-    with django_assert_num_queries(6):  # session, user, org settings, teams, count, one page
+    with django_assert_num_queries(4):  # session, user (+ org settings, teams), count, one page
         first = c.get(url)
     assert len(first.context["page"]) == 50 and first.context["page"].has_next()
     assert first.context["page"][0].customer.name == "P059"  # best revenue first
