@@ -219,6 +219,7 @@ def reindex(customer_ids: Iterable[int]) -> None:
     customers = Customer.objects.filter(pk__in=ids).only(
         "id", "name", "alt_name", "mobile", "phone", "email", "external_id"
     )
+    # A simultaneous reindex of the same customer may have written the same (customer, token) key.
     SearchToken.objects.bulk_create(
-        token_rows((c, contacts.get(c.pk, ())) for c in customers), batch_size=2000
+        token_rows((c, contacts.get(c.pk, ())) for c in customers), batch_size=2000, ignore_conflicts=True
     )
