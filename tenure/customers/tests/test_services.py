@@ -115,7 +115,7 @@ def test_deleting_and_merging_customers_leaves_no_orphan_search_tokens(customer,
     assert SearchToken.objects.filter(customer_id=customer.pk, token="e0").exists()  # its external id
     customer_delete(customer=others[1], actor=agent)  # one instance
     assert not SearchToken.objects.filter(customer_id=ids[1]).exists()
-    Customer.objects.filter(pk__in=ids[2:]).delete()  # a queryset (the admin's bulk delete)
+    Customer.objects.filter(pk__in=ids[2:]).delete()  # a queryset
     assert not SearchToken.objects.filter(customer_id__in=ids).exists()
     assert _orphan_tokens() == []
     assert SearchToken.objects.filter(customer_id=customer.pk).exists()
