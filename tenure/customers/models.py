@@ -240,12 +240,13 @@ class SearchToken(models.Model):
     PostgreSQL: see tenure/customers/search.py.
     """
 
-    # No database constraint: a bulk import writes ~14 tokens per new customer, and the deferred
-    # foreign-key check of each (a look-up of its customer at commit) was half of PostgreSQL's time
-    # for a new customer. Tokens are written only by this module's reindex and the importer, right
-    # after their customer, and deleted with it by Django's collector (CASCADE is done by Django,
-    # not the database: Customer.delete(), queryset deletes and merges all go through it). The
-    # tests check that deleting and merging customers leaves no orphan tokens.
+    # No database constraint: a bulk import writes ~13 tokens per new customer, and the deferred
+    # foreign-key check of each (a look-up of its customer at commit) was ~40% of PostgreSQL's time
+    # for a new customer. Tokens are written by search.reindex, the importer and the demo loader,
+    # right after their customer, and deleted with it by Django's collector (CASCADE is done by
+    # Django, not the database: Customer.delete(), queryset deletes and merges all go through it).
+    # The tests check that deleting and merging customers leaves no orphan tokens.
+    #
     # The primary key (customer, token) is also the index for deletes by customer and the
     # per-customer probe of a broad search term (search.py); there is no id column. On SQLite the
     # table is WITHOUT ROWID (migration 0007), so the key is the table itself: one B-tree less per
