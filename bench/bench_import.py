@@ -157,16 +157,57 @@ def ensure_file(path: Path, writer, *args) -> dict:
     }
 
 
+class ServerCpu:
+    """CPU seconds of the PostgreSQL backends serving database `url` while a child runs, read from
+    /proc (the server runs on this machine), so the server's share is measured apart from its
+    neighbours: on a shared machine wall time says more about the other work than about the import.
+    Polled every 0.1 s; a backend's last 0.1 s before it exits may be missed."""
+
+    def __init__(self, url: str | None):
+        self.conn = None
+        self.ticks: dict[int, int] = {}
+        if url and url.startswith("postgres"):
+            import psycopg
+
+            base, self.dbname = url.rsplit("/", 1)
+            self.conn = psycopg.connect(base + "/postgres", autocommit=True)
+
+    def poll(self) -> None:
+        if self.conn is None:
+            return
+        pids = self.conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.dbname]
+        ).fetchall()
+        for (pid,) in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            self.ticks[pid] = max(self.ticks.get(pid, 0), int(fields[11]) + int(fields[12]))
+
+    def seconds(self) -> float | None:
+        if self.conn is None:
+            return None
+        self.conn.close()
+        return round(sum(self.ticks.values()) / os.sysconf("SC_CLK_TCK"), 1)
+
+
 def run_child(cmd: list[str], env: dict, timeout: float, out_path: Path) -> dict:
-    """Run `cmd`; wall time, exit status, peak RSS of that child alone, and its stdout."""
+    """Run `cmd`; wall time, exit status, peak RSS of that child alone, its stdout and, on
+    PostgreSQL, the CPU seconds of its server backends."""
+    server = ServerCpu(env.get("DATABASE_URL"))
     with out_path.open("wb") as out:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
         deadline = started + timeout
+        polled = 0.0
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
+            if time.perf_counter() - polled >= 0.1:
+                server.poll()
+                polled = time.perf_counter()
             if time.perf_counter() > deadline:
                 proc.send_signal(signal.SIGTERM)
                 pid, status, usage = os.wait4(proc.pid, 0)
@@ -174,7 +215,7 @@ def run_child(cmd: list[str], env: dict, timeout: float, out_path: Path) -> dict
             time.sleep(0.05)
         proc.returncode = os.waitstatus_to_exitcode(status)
     text = out_path.read_text(errors="replace")
-    return {
+    result = {
         "exit": proc.returncode,
         "timed_out": time.perf_counter() > deadline,
         "wall_seconds": round(time.perf_counter() - started, 2),
@@ -182,6 +223,10 @@ def run_child(cmd: list[str], env: dict, timeout: float, out_path: Path) -> dict
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "output": text,
     }
+    server_seconds = server.seconds()
+    if server_seconds is not None:
+        result["server_cpu_seconds"] = server_seconds
+    return result
 
 
 def last_json(text: str) -> dict | None:
@@ -213,6 +258,7 @@ def timed_import(kind: str, path: Path, env: dict, timeout: float, tag: str, *ex
         if res["cpu_seconds"]:
             res["cpu_rows_per_second"] = round(rows / res["cpu_seconds"])
     res["command"] = " ".join(cmd[2:])
+    res["loadavg_1_5_15"] = [round(x, 2) for x in os.getloadavg()]
     return res
 
 

@@ -1,5 +1,6 @@
 """customer_tokens (cached name tokens, fewer set copies) gives exactly the token set of the
-implementation it replaced, kept here verbatim as the reference."""
+implementation it replaced, kept here verbatim as the reference, less the tokens that are a prefix of
+another (which never decide a match: see search.without_prefixes)."""
 
 import re
 from types import SimpleNamespace
@@ -68,6 +69,17 @@ def ref_customer_tokens(customer, contacts=()) -> set[str]:
     return {t[:64] for t in tokens if t}
 
 
+def ref_stored_tokens(customer, contacts=()) -> set[str]:
+    """The reference tokens less those another one starts with, by the definition."""
+    tokens = ref_customer_tokens(customer, contacts)
+    return {t for t in tokens if not any(o != t and o.startswith(t) for o in tokens)}
+
+
+def matches(tokens: set[str], term: str) -> bool:
+    """How search.py matches a term (a prefix scan): some token starts with it."""
+    return any(t.startswith(term) for t in tokens)
+
+
 # ----------------------------------------------------------------------------------------------
 
 HETERONYM_SURNAMES = "曾单解仇朴查区乐缪盖覃翟尉万"
@@ -112,9 +124,9 @@ SAMPLE = [
 
 def test_tokens_equal_the_reference_on_a_varied_sample():
     for c in SAMPLE:
-        assert search.customer_tokens(c) == ref_customer_tokens(c), c.name
+        assert search.customer_tokens(c) == ref_stored_tokens(c), c.name
         contacts = [person(name=c.alt_name or "王芳", mobile="+8613700000000", email="c@x.cn")]
-        assert search.customer_tokens(c, contacts) == ref_customer_tokens(c, contacts)
+        assert search.customer_tokens(c, contacts) == ref_stored_tokens(c, contacts)
     # A heteronym surname yields its unusual readings (the cache keeps them).
     assert {"zengxiaoxian", "cengxiaoxian", "zxx", "cxx"} <= search.customer_tokens(SAMPLE[1])
 
@@ -130,7 +142,37 @@ def test_tokens_equal_the_reference_on_a_varied_sample():
 )
 def test_tokens_equal_the_reference_for_generated_customers(name, alt, mobile, phone, email, ext):
     c = person(name=name, alt_name=alt, mobile=mobile, phone=phone, email=email, external_id=ext)
-    assert search.customer_tokens(c) == ref_customer_tokens(c)
+    assert search.customer_tokens(c) == ref_stored_tokens(c)
     # Twice: the second answer comes from the name cache and must not have been altered.
-    assert search.customer_tokens(c) == ref_customer_tokens(c)
+    assert search.customer_tokens(c) == ref_stored_tokens(c)
     assert search.name_tokens(name) == ref_name_tokens(name)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.one_of(chinese_name, name_text),
+    alt=st.one_of(st.just(""), chinese_name, name_text),
+    mobile=phones,
+    email=emails,
+    ext=ext_ids,
+    cut=st.integers(min_value=1, max_value=70),
+)
+def test_dropping_prefix_tokens_matches_the_same_terms(name, alt, mobile, email, ext, cut):
+    """Every term that matched one of the full reference tokens still matches a stored token, and
+    no other term does: the stored set is a subset, and each dropped token is the start of a kept one."""
+    c = person(name=name, alt_name=alt, mobile=mobile, email=email, external_id=ext)
+    full = ref_customer_tokens(c)
+    stored = search.customer_tokens(c)
+    assert stored <= full
+    assert all(matches(stored, t) for t in full)
+    for term in {t[:cut] for t in full} | {t[-cut:] for t in full}:
+        assert matches(stored, term) == matches(full, term), term
+
+
+def test_a_prefix_token_is_dropped_only_when_a_longer_one_starts_with_it():
+    tokens = search.customer_tokens(SAMPLE[0])  # 张伟, zw@example.com: zhangwei, wei, zw, w…
+    assert "w" not in tokens and "wei" in tokens  # "w" starts "wei"
+    assert "zw" not in tokens and "zw@example.com" in tokens  # "zw" starts the email
+    assert {"伟", "张伟", "zhangwei", "~87654321831", "example.com"} <= tokens
+    assert "zw" in search.customer_tokens(person(name="张伟"))
+    assert search.without_prefixes({"ab", "abc", "abd", "b", "~1"}) == {"abc", "abd", "b", "~1"}

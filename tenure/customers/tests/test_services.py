@@ -84,3 +84,38 @@ def test_order_totals_and_returns(customer, agent):
     )
     assert order.total == Decimal("20.00") and order.total_cost == Decimal("8.00") and order.line_count == 2
     assert not order.is_return
+
+
+def _orphan_tokens() -> list:
+    from tenure.customers.models import SearchToken
+
+    return list(
+        SearchToken.objects.exclude(customer_id__in=Customer.objects.values("pk")).values_list(
+            "customer_id", "token"
+        )
+    )
+
+
+def test_deleting_and_merging_customers_leaves_no_orphan_search_tokens(customer, agent):
+    """SearchToken.customer has no database constraint: Django's collector must remove the tokens."""
+    from tenure.customers.models import SearchToken
+    from tenure.customers.services import customer_delete
+
+    others = [
+        customer_create(actor=agent, name=name, mobile=mobile, email=f"c{i}@example.com", external_id=f"E{i}")
+        for i, (name, mobile) in enumerate(
+            [("李娜", "139 0000 1111"), ("王芳", "137 0000 2222"), ("赵强", "136 0000 3333"), ("周杰", "")]
+        )
+    ]
+    ids = [c.pk for c in others]
+    assert SearchToken.objects.filter(customer_id__in=ids).values("customer_id").distinct().count() == 4
+
+    customer_merge(keep=customer, drop=others[0], actor=agent)  # the dropped one is deleted
+    assert not SearchToken.objects.filter(customer_id=ids[0]).exists()
+    assert SearchToken.objects.filter(customer_id=customer.pk, token="e0").exists()  # its external id
+    customer_delete(customer=others[1], actor=agent)  # one instance
+    assert not SearchToken.objects.filter(customer_id=ids[1]).exists()
+    Customer.objects.filter(pk__in=ids[2:]).delete()  # a queryset
+    assert not SearchToken.objects.filter(customer_id__in=ids).exists()
+    assert _orphan_tokens() == []
+    assert SearchToken.objects.filter(customer_id=customer.pk).exists()
