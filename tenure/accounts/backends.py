@@ -15,12 +15,11 @@ What is kept is only the statement: the ORM compiles it once per thread and data
 row with the compiler's own converters (SQLite's booleans and datetimes) as a queryset would.
 """
 
-import threading
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db import connections, router
 from django.db.models import Aggregate, CharField, OuterRef, Subquery
+
+from tenure.lib.prepared import Prepared
 
 
 class IdList(Aggregate):
@@ -58,32 +57,13 @@ def remember_visibility(user) -> None:
     user._team_ids = sorted(int(part) for part in text.split(",") if part)
 
 
-_MARKER = -7_318_264_451  # stands for the user id while the statement is compiled; never an id
-_compiled_here = threading.local()  # a compiler holds its thread's connection: one per thread
+def _user_with_visibility(user_id):
+    model = get_user_model()
+    return with_visibility(model._default_manager.filter(pk=user_id))
 
 
-def _compiled(using: str):
-    """(compiler, sql, params, index of the user id in params, field names, converters) of
-    `with_visibility(...)` for one user, compiled on the first call in this thread and reused."""
-    cache = getattr(_compiled_here, "by_alias", None)
-    if cache is None:
-        cache = _compiled_here.by_alias = {}
-    found = cache.get(using)
-    if found is None:
-        model = get_user_model()
-        query = with_visibility(model._default_manager.filter(pk=_MARKER)).query
-        compiler = query.get_compiler(using)
-        sql, params = compiler.as_sql()
-        params = list(params)
-        names = [alias or col.target.attname for col, _sql, alias in compiler.select]
-        fields = [f.attname for f in model._meta.concrete_fields]
-        # The shape from_db() expects: every concrete field in order, then the two annotations.
-        if params.count(_MARKER) != 1 or names != [*fields, "visibility_open", "visibility_team_ids"]:
-            raise RuntimeError(f"unexpected user statement: {sql}")
-        converters = compiler.get_converters([col for col, _sql, _alias in compiler.select])
-        found = (compiler, sql, params, params.index(_MARKER), fields, converters)
-        cache[using] = found
-    return found
+# Compiled once per thread and database alias; each request binds the user id (tenure.lib.prepared).
+_USER = Prepared(_user_with_visibility)
 
 
 class StaffBackend(ModelBackend):
@@ -93,18 +73,10 @@ class StaffBackend(ModelBackend):
             user_id = model._meta.pk.to_python(user_id)
         except Exception:  # noqa: BLE001 - a malformed id in a session is "no user", as in ModelBackend
             return None
-        using = router.db_for_read(model)
-        compiler, sql, params, at, fields, converters = _compiled(using)
-        params = [*params[:at], user_id, *params[at + 1 :]]
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-        if row is None:
+        rows = _USER(user_id)
+        if not rows:
             return None
-        if converters:
-            row = next(compiler.apply_converters([row], converters))
-        user = model.from_db(using, fields, row[: len(fields)])
-        user.visibility_open, user.visibility_team_ids = row[len(fields) :]
+        user = rows[0]
         if not self.user_can_authenticate(user):
             return None
         remember_visibility(user)

@@ -9,8 +9,9 @@ instances (`Model.from_db`, as a queryset does) or dicts (`values()` querysets).
 
 Only the SQL text and the converters are kept (per thread: a compiler holds its thread's
 connection); every call reads the database. A queryset whose SQL would not have exactly one
-occurrence of the marker, or whose rows are not plain model rows or `values()` rows (no
-`select_related`, no deferred fields, no extra annotations), is refused when first compiled.
+occurrence of the marker, or whose rows are not plain model rows (annotations allowed, set as
+attributes) or `values()` rows (no `select_related`, no deferred fields), is refused when first
+compiled.
 """
 
 import threading
@@ -48,7 +49,8 @@ class Prepared:
             raise ValueError(f"the marker must occur once in {sql!r} {params!r}")
         if qs._iterable_class is ModelIterable:
             fields = [f.attname for f in model._meta.concrete_fields]
-            if query.select_related or names != fields:
+            extra = list(query.annotation_select)
+            if query.select_related or names != [*fields, *extra]:
                 raise ValueError(f"model rows must be exactly {model.__name__}'s fields: {names}")
             kind = "model"
         elif qs._iterable_class is ValuesIterable:
@@ -67,5 +69,13 @@ class Prepared:
         if converters:
             rows = list(compiler.apply_converters(rows, converters))
         if kind == "model":
-            return [model.from_db(alias, names, row) for row in rows]
+            # Annotations come after the fields and become attributes, as a queryset sets them.
+            n = len(model._meta.concrete_fields)
+            out = []
+            for row in rows:
+                instance = model.from_db(alias, names[:n], row[:n])
+                for name, value in zip(names[n:], row[n:], strict=True):
+                    setattr(instance, name, value)
+                out.append(instance)
+            return out
         return [dict(zip(names, row, strict=True)) for row in rows]
