@@ -24,7 +24,6 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
@@ -40,7 +39,6 @@ from django.db.models.functions import (
     Floor,
     Greatest,
     Least,
-    Now,
     NullIf,
     TruncDate,
 )
@@ -58,7 +56,14 @@ from tenure.customers.models import Customer
 from tenure.interactions.models import Interaction
 from tenure.value.derived import churn_threshold, derived_expression, typical_gap
 from tenure.value.models import AbcClass, CustomerMetrics, RfmSegment
-from tenure.value.sql import Epoch, MoneyRatio, upsert_from_queryset, upsert_from_sql
+from tenure.value.sql import (
+    Epoch,
+    MoneyRatio,
+    temp_table,
+    update_from_table,
+    upsert_from_queryset,
+    upsert_from_sql,
+)
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 
@@ -77,59 +82,63 @@ def net(field: str, prefix: str = "orders__"):
 
 
 def base_metrics(*, as_of: datetime, rolling_days: int, marketing_attr: str, marketing_default) -> int:
-    """Revenue, margin, counts, dates, contact and referrals for every customer (one statement)."""
-    qs, columns = base_metrics_select(
+    """Revenue, margin, counts, dates and marketing cost for every customer (one statement)."""
+    sql, params, columns = base_metrics_sql(
         as_of=as_of,
         rolling_days=rolling_days,
         marketing_attr=marketing_attr,
         marketing_default=marketing_default,
     )
-    return upsert_from_queryset(
-        CustomerMetrics, qs, columns, "customer_id", only_changed=True, touch=("computed_at",)
+    return upsert_from_sql(
+        CustomerMetrics, sql, params, columns, "customer_id", only_changed=True, touch=("computed_at",)
     )
 
 
-def base_metrics_select(*, as_of: datetime, rolling_days: int, marketing_attr: str, marketing_default):
-    """The SELECT of ``base_metrics`` and its column mapping (the benchmark times it read-only)."""
+def base_metrics_sql(*, as_of: datetime, rolling_days: int, marketing_attr: str, marketing_default):
+    """The SELECT of ``base_metrics`` as SQL text, its parameters and its column mapping.
+
+    The orders are aggregated per customer on their own (GROUP BY the order's customer id, which
+    the (customer, ordered_at) index serves), then joined to every customer. Grouping the customers
+    joined with their orders instead put the marketing-cost expression (a JSON attribute) into the
+    GROUP BY, which made PostgreSQL sort all orders by it (an incremental sort of every order line
+    of 1M customers)."""
+    from django.db import connection
+
+    from tenure.commerce.models import Order
+
     since_12m = as_of - timedelta(days=rolling_days)
-    upto = Q(orders__ordered_at__lte=as_of)
-    purchase = upto & Q(orders__is_return=False)
-    recent = upto & Q(orders__ordered_at__gt=since_12m)
-    revenue = net("total")
+    purchase = Q(is_return=False)
+    recent = Q(ordered_at__gt=since_12m)
+    revenue = net("total", prefix="")
     margin = Case(
-        When(orders__is_return=True, then=-Abs(F("orders__total")) + Abs(F("orders__total_cost"))),
-        default=F("orders__total") - F("orders__total_cost"),
+        When(is_return=True, then=-Abs(F("total")) + Abs(F("total_cost"))),
+        default=F("total") - F("total_cost"),
         output_field=MONEY,
     )
-    zero = Value(Decimal("0"), output_field=MONEY)
-    first = Min("orders__ordered_at", filter=purchase)
-    last = Max("orders__ordered_at", filter=purchase)
-    n_orders = Count("orders", filter=purchase)
-    n_days = Count(TruncDate("orders__ordered_at"), filter=purchase, distinct=True)
-    marketing = Coalesce(
-        Cast(KeyTextTransform(marketing_attr, "attributes"), MONEY),
-        Value(Decimal(str(marketing_default)), output_field=MONEY),
-    )
-    at = _at(as_of)
-    qs = (
-        Customer.objects.order_by()
-        .values("id")
+    first = Min("ordered_at", filter=purchase)
+    last = Max("ordered_at", filter=purchase)
+    n_orders = Count("id", filter=purchase)
+    n_days = Count(TruncDate("ordered_at"), filter=purchase, distinct=True)
+    orders = (
+        Order.objects.filter(ordered_at__lte=as_of)
+        .order_by()
+        .values("customer_id")
         .annotate(
-            m_revenue=Coalesce(Sum(revenue, filter=upto), zero),
-            m_margin=Coalesce(Sum(margin, filter=upto), zero),
-            m_revenue_12m=Coalesce(Sum(revenue, filter=recent), zero),
-            m_margin_12m=Coalesce(Sum(margin, filter=recent), zero),
-            m_order_count=n_orders,
-            m_return_count=Count("orders", filter=upto & Q(orders__is_return=True)),
-            m_purchase_days=n_days,
-            m_first=first,
-            m_last=last,
-            m_aov=Case(
-                When(GreaterThan(n_orders, 0), then=MoneyRatio(Sum(revenue, filter=upto), n_orders)),
+            o_revenue=Sum(revenue),
+            o_margin=Sum(margin),
+            o_revenue_12m=Sum(revenue, filter=recent),
+            o_margin_12m=Sum(margin, filter=recent),
+            o_order_count=n_orders,
+            o_return_count=Count("id", filter=Q(is_return=True)),
+            o_purchase_days=n_days,
+            o_first=first,
+            o_last=last,
+            o_aov=Case(
+                When(GreaterThan(n_orders, 0), then=MoneyRatio(Sum(revenue), n_orders)),
                 default=None,
                 output_field=MONEY,
             ),
-            m_gap=Case(
+            o_gap=Case(
                 When(
                     GreaterThan(n_days, 1),
                     then=Cast(Epoch(last) - Epoch(first), FloatField()) / Value(86400.0) / (n_days - 1),
@@ -137,29 +146,55 @@ def base_metrics_select(*, as_of: datetime, rolling_days: int, marketing_attr: s
                 default=None,
                 output_field=FloatField(),
             ),
-            m_marketing=marketing,
-            m_at=at,
         )
     )
-    return qs, {
-        "customer_id": "id",
-        "revenue": "m_revenue",
-        "margin": "m_margin",
-        "revenue_12m": "m_revenue_12m",
-        "margin_12m": "m_margin_12m",
-        "order_count": "m_order_count",
-        "return_count": "m_return_count",
-        "purchase_days": "m_purchase_days",
-        "first_purchase_at": "m_first",
-        "last_purchase_at": "m_last",
-        "avg_order_value": "m_aov",
-        "typical_gap_days": "m_gap",
-        # last_contact_at, complaints_12m and referrals belong to contact_metrics and
-        # referral_metrics (new rows start with the columns' defaults). Days since the first and
-        # the last purchase are derived when read (derived.py), not stored.
-        "marketing_cost": "m_marketing",
-        "computed_at": "m_at",
-    }
+    customers = (
+        Customer.objects.order_by()
+        .annotate(
+            m_marketing=Coalesce(
+                Cast(KeyTextTransform(marketing_attr, "attributes"), MONEY),
+                Value(Decimal(str(marketing_default)), output_field=MONEY),
+            ),
+            m_at=_at(as_of),
+        )
+        .values("id", "m_marketing", "m_at")
+    )
+    c_sql, c_params = customers.query.get_compiler(customers.db).as_sql()
+    o_sql, o_params = orders.query.get_compiler(orders.db).as_sql()
+    qn = connection.ops.quote_name
+    zero_money = [f"o_{name}" for name in ("revenue", "margin", "revenue_12m", "margin_12m")]
+    zero_count = [f"o_{name}" for name in ("order_count", "return_count", "purchase_days")]
+    as_is = ["o_first", "o_last", "o_aov", "o_gap"]
+    select = [f"c.{qn('id')}", f"c.{qn('m_marketing')}", f"c.{qn('m_at')}"]
+    select += [f"COALESCE(o.{qn(c)}, 0) AS {qn(c)}" for c in zero_money + zero_count]
+    select += [f"o.{qn(c)}" for c in as_is]
+    sql = (
+        f"SELECT {', '.join(select)} FROM ({c_sql}) c "
+        f"LEFT JOIN ({o_sql}) o ON o.{qn('customer_id')} = c.{qn('id')}"
+    )
+    return (
+        sql,
+        (*c_params, *o_params),
+        {
+            "customer_id": "id",
+            "revenue": "o_revenue",
+            "margin": "o_margin",
+            "revenue_12m": "o_revenue_12m",
+            "margin_12m": "o_margin_12m",
+            "order_count": "o_order_count",
+            "return_count": "o_return_count",
+            "purchase_days": "o_purchase_days",
+            "first_purchase_at": "o_first",
+            "last_purchase_at": "o_last",
+            "avg_order_value": "o_aov",
+            "typical_gap_days": "o_gap",
+            # last_contact_at, complaints_12m and referrals belong to contact_metrics and
+            # referral_metrics (new rows start with the columns' defaults). Days since the first and
+            # the last purchase are derived when read (derived.py), not stored.
+            "marketing_cost": "m_marketing",
+            "computed_at": "m_at",
+        },
+    )
 
 
 def contact_metrics(*, as_of: datetime, rolling_days: int) -> int:
@@ -470,39 +505,49 @@ def labels_select(*, as_of: datetime, conf: dict):
 
 
 def record_stage_changes(*, as_of: datetime, run_id: int | None) -> int:
-    """Log every customer whose computed stage differs from the stored one, then store it."""
+    """Log every customer whose computed stage differs from the stored one, then store it.
+
+    The moved customers are found once (a temporary table), then logged and updated from it: two
+    cheap statements over the few that moved instead of two joins of the whole customer table."""
+    from django.db import connection
+    from django.utils import timezone
+
     from tenure.value.models import StageChange
 
-    changed = CustomerMetrics.objects.exclude(lifecycle_stage="").exclude(
-        lifecycle_stage=F("customer__lifecycle_stage")
-    )
-    qs = (
-        changed.order_by()
+    changed = (
+        CustomerMetrics.objects.exclude(lifecycle_stage="")
+        .exclude(lifecycle_stage=F("customer__lifecycle_stage"))
+        .order_by()
         .annotate(
             c_from=F("customer__lifecycle_stage"),
+            c_to=F("lifecycle_stage"),
             c_at=_at(as_of),
             c_run=Value(run_id, output_field=BigIntegerField()),
         )
-        .values("customer_id", "c_from", "lifecycle_stage", "c_at", "c_run")
+        .values("customer_id", "c_from", "c_to", "c_at", "c_run")
     )
-    n = upsert_from_queryset(
-        StageChange,
-        qs,
-        {
-            "customer_id": "customer_id",
-            "from_stage": "c_from",
-            "to_stage": "lifecycle_stage",
-            "changed_at": "c_at",
-            "run_id": "c_run",
-        },
-        None,
-    )
-    Customer.objects.filter(metrics__order_count__gt=0).exclude(
-        lifecycle_stage=F("metrics__lifecycle_stage")
-    ).update(
-        lifecycle_stage=Subquery(
-            CustomerMetrics.objects.filter(customer_id=OuterRef("pk")).values("lifecycle_stage")[:1]
-        ),
-        updated_at=Now(),
-    )
+    sql, params = changed.query.get_compiler(changed.db).as_sql()
+    with temp_table("tenure_stage_moves", sql, params) as moves:
+        n = upsert_from_sql(
+            StageChange,
+            f"SELECT * FROM {moves}",
+            (),
+            {
+                "customer_id": "customer_id",
+                "from_stage": "c_from",
+                "to_stage": "c_to",
+                "changed_at": "c_at",
+                "run_id": "c_run",
+            },
+            None,
+        )
+        if n:
+            update_from_table(
+                Customer,
+                moves,
+                key="customer_id",
+                columns={"lifecycle_stage": "c_to"},
+                values={"updated_at": timezone.now()},
+                using=connection.alias,
+            )
     return n

@@ -227,26 +227,21 @@ def metrics_vacuum() -> bool:
 # --- Tiers ---------------------------------------------------------------------------------------
 def _effective_tier_changes(*, as_of: datetime, actor, run, ended_customer_ids: list[int], fallback: str):
     """Customers whose stored tier differs from the effective one (active override, else computed),
-    as an INSERT … SELECT into TierChange; then one UPDATE of Customer.tier per tier code."""
+    logged into TierChange and written to Customer.tier."""
     from django.db.models import (
         BigIntegerField,
         Case,
         CharField,
         DateTimeField,
-        Exists,
         F,
         FilteredRelation,
-        OuterRef,
         Value,
         When,
     )
-    from django.db.models.functions import Cast, Coalesce, Now
+    from django.db.models.functions import Cast, Coalesce
 
     from tenure.customers.models import Customer
-    from tenure.value.sql import upsert_from_queryset
 
-    active = TierOverride.objects.filter(ended_at__isnull=True)
-    has_override = Exists(active.filter(customer=OuterRef("pk")))
     changed = (
         Customer.objects.order_by()
         # LEFT JOINs (hash joins on PostgreSQL), not a correlated subquery per customer.
@@ -271,31 +266,30 @@ def _effective_tier_changes(*, as_of: datetime, actor, run, ended_customer_ids: 
         )
         .values("id", "tier", "t_to", "t_at", "t_source", "t_actor", "t_run")
     )
-    n = upsert_from_queryset(
-        TierChange,
-        changed,
-        {
-            "customer_id": "id",
-            "from_tier": "tier",
-            "to_tier": "t_to",
-            "changed_at": "t_at",
-            "source": "t_source",
-            "actor_id": "t_actor",
-            "run_id": "t_run",
-        },
-        None,
-    )
-    if n:
-        codes = set(TierDefinition.objects.values_list("code", flat=True))
-        codes |= set(active.order_by().values_list("tier", flat=True).distinct())
-        codes.add("")
-        for code in sorted(codes):
-            has_this = Exists(active.filter(customer=OuterRef("pk"), tier=code))
-            computed = Q(metrics__computed_tier=code)
-            if code == fallback:
-                computed |= Q(metrics__isnull=True)
-            Customer.objects.filter(has_this | (~has_override & computed)).exclude(tier=code).update(
-                tier=code, updated_at=Now()
+    from tenure.value.sql import temp_table, update_from_table, upsert_from_sql
+
+    # The moved customers are found once (one join of customers, overrides and metrics) into a
+    # temporary table, then logged and updated from it by primary key.
+    sql, params = changed.query.get_compiler(changed.db).as_sql()
+    with temp_table("tenure_tier_moves", sql, params) as moves:
+        n = upsert_from_sql(
+            TierChange,
+            f"SELECT * FROM {moves}",
+            (),
+            {
+                "customer_id": "id",
+                "from_tier": "tier",
+                "to_tier": "t_to",
+                "changed_at": "t_at",
+                "source": "t_source",
+                "actor_id": "t_actor",
+                "run_id": "t_run",
+            },
+            None,
+        )
+        if n:
+            update_from_table(
+                Customer, moves, key="id", columns={"tier": "t_to"}, values={"updated_at": timezone.now()}
             )
     return n
 

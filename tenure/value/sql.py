@@ -94,6 +94,51 @@ def upsert_from_sql(
         return cursor.rowcount
 
 
+@contextmanager
+def temp_table(name: str, sql: str, params=(), using: str = "default"):
+    """``CREATE TEMP TABLE name AS sql``: a set computed once (e.g. the customers whose stage moved)
+    that several statements then read — the history INSERT and the UPDATE of the customers — instead
+    of each recomputing the join. Yields the quoted name. Dropped on the way out; if the block
+    raises, the transaction's rollback takes the table with it (DDL is transactional on PostgreSQL
+    and SQLite), and a leftover from an autocommit failure is dropped by the next call."""
+    connection = connections[using]
+    table = connection.ops.quote_name(name)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TEMP TABLE {table} AS {sql}", params)
+    yield table
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {table}")
+
+
+def update_from_table(
+    model: type[models.Model],
+    source: str,
+    *,
+    key: str,
+    columns: dict[str, str],
+    values: dict | None = None,
+    using: str = "default",
+) -> int:
+    """``UPDATE model SET column = s.source_column, … FROM source s WHERE model.pk = s.key``: one
+    statement, a join by primary key (PostgreSQL; SQLite ≥ 3.33), instead of a correlated subquery
+    per row. ``values`` are constants (model field values, adapted for the database)."""
+    connection = connections[using]
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    sets = [f"{qn(c)} = s.{qn(src)}" for c, src in columns.items()]
+    params = []
+    for column, value in (values or {}).items():
+        sets.append(f"{qn(column)} = %s")
+        params.append(fields[column].get_db_prep_value(value, connection))
+    pk = qn(model._meta.pk.column)
+    sql = f"UPDATE {table} SET {', '.join(sets)} FROM {source} s WHERE {table}.{pk} = s.{qn(key)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
 def upsert_rows(
     model: type[models.Model], columns: dict[str, list], conflict: str, batch_size: int = 100_000
 ) -> int:
