@@ -78,16 +78,37 @@ def upsert_from_sql(
     qn = connection.ops.quote_name
     targets = ", ".join(qn(c) for c in columns)
     sources = ", ".join(f"s.{qn(src)}" for src in columns.values())
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    updated = [c for c in columns if c != conflict]
+    compared = [c for c in updated if c not in touch]
     # "WHERE 1 = 1" keeps SQLite from reading ON CONFLICT as a join constraint.
-    sql = f"INSERT INTO {qn(table)} AS t ({targets}) SELECT {sources} FROM ({inner}) s WHERE 1 = 1"
+    where = "1 = 1"
+    join = ""
+    if conflict and only_changed:
+        # Propose only the rows that are new or differ from the stored row. PostgreSQL locks every
+        # row that meets ON CONFLICT DO UPDATE, even those its WHERE then leaves alone: a lock is a
+        # write (the row's xmax, a dirty page, a WAL record), so proposing all 1M customers to
+        # rewrite the few thousand that moved cost as much as rewriting them all. The comparison
+        # casts the computed value to the column's type (as storing it would) so that, say, an
+        # average with more decimals than the column keeps is not taken for a change.
+        fields = {f.column: f for f in model._meta.concrete_fields}
+
+        def stored(column):
+            src = f"s.{qn(columns[column])}"
+            if connection.vendor != "postgresql":
+                return src  # SQLite applies the column's affinity to the other side of the comparison
+            return f"CAST({src} AS {fields[column].db_type(connection)})"
+
+        join = f" LEFT JOIN {qn(table)} o ON o.{qn(conflict)} = s.{qn(columns[conflict])}"
+        where = " OR ".join(
+            [f"o.{qn(conflict)} IS NULL"] + [f"o.{qn(c)} {differs} {stored(c)}" for c in compared]
+        )
+    sql = f"INSERT INTO {qn(table)} AS t ({targets}) SELECT {sources} FROM ({inner}) s{join} WHERE {where}"
     if conflict:
-        updated = [c for c in columns if c != conflict]
         sql += f" ON CONFLICT ({qn(conflict)}) DO UPDATE SET " + ", ".join(
             f"{qn(c)} = excluded.{qn(c)}" for c in updated
         )
         if only_changed:
-            differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-            compared = [c for c in updated if c not in touch]
             sql += " WHERE " + " OR ".join(f"t.{qn(c)} {differs} excluded.{qn(c)}" for c in compared)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

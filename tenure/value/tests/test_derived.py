@@ -91,3 +91,24 @@ def test_a_new_order_rewrites_only_the_rows_whose_labels_moved(shop):
     assert shop["D"].pk in moved and len(moved) < len(before)
     assert run.detail["written"]["classify"] == len(moved)
     assert run.detail["written"]["base"] == 1
+
+
+def test_unchanged_customers_are_not_even_locked(shop):
+    """PostgreSQL locks (writes the xmax of) every row that meets ON CONFLICT DO UPDATE, even when
+    its WHERE leaves the row alone; the recompute proposes only the rows that changed, so a night
+    with nothing new leaves every stored row version untouched (no lock, no dirty page)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks as xmax are PostgreSQL's")
+    metrics_recompute(as_of=AS_OF, with_clv=False)
+
+    def versions():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT customer_id, ctid::text, xmax::text FROM value_customermetrics")
+            return sorted(cursor.fetchall())
+
+    before = versions()
+    run = metrics_recompute(as_of=AS_OF + timedelta(days=1), with_clv=False)
+    assert run.detail["written"]["classify"] == 0
+    assert versions() == before
