@@ -222,7 +222,8 @@ _TSVECTOR_UNESCAPE = re.compile(r"''|\\(.)")
 def parse_tsvector(text: str) -> set[str]:
     """The lexemes of a tsvector as PostgreSQL prints it (`'a' 'b''c'`)."""
     return {
-        _TSVECTOR_UNESCAPE.sub(lambda m: m.group(1) or "'", m.group(1)) for m in _TSVECTOR_LEXEME.finditer(text)
+        _TSVECTOR_UNESCAPE.sub(lambda m: m.group(1) or "'", m.group(1))
+        for m in _TSVECTOR_LEXEME.finditer(text)
     }
 
 
@@ -254,7 +255,8 @@ def matching_ids(terms: list[str], limit: int) -> list[int]:
             )
         else:
             cursor.execute(
-                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s", [fts_query(terms), limit]
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s",
+                [fts_query(terms), limit],
             )
         return [row[0] for row in cursor.fetchall()]
 

@@ -61,7 +61,9 @@ def test_reimport_changes_nothing_and_update_counts(tmp_path, agent, teammate):
     entries = dict(SearchDoc.objects.values_list("customer_id", "doc"))
     again = run_import("customers", path, "--owner", "agent")
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
-    assert Customer.objects.count() == 2 and dict(SearchDoc.objects.values_list("customer_id", "doc")) == entries
+    assert (
+        Customer.objects.count() == 2 and dict(SearchDoc.objects.values_list("customer_id", "doc")) == entries
+    )
     changed = [GOOD[0], ["C1", "张伟", "13812345679", "", "", "", "", ""], GOOD[2]]
     summary = run_import("customers", write_csv(tmp_path / "d.csv", changed))
     assert (summary["updated"], summary["unchanged"]) == (1, 1)
