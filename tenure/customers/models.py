@@ -272,7 +272,7 @@ class SearchMatches(Lookup):
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
-        from tenure.customers.search import term_prefixes, fts_encode, tsquery
+        from tenure.customers.search import fts_encode, term_prefixes, tsquery
 
         lhs, params = compiler.compile(self.lhs)
         terms = list(self.rhs)

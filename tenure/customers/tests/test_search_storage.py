@@ -67,7 +67,9 @@ def test_index_and_walk_match_the_brute_force_rule(six, docs, extra_terms, data)
     SearchDoc.objects.all().delete()
     ids = [c.pk for c in six]
     # Half the entries through the ORM (array_to_tsvector), half as the importer writes them (COPY).
-    SearchDoc.objects.bulk_create([SearchDoc(customer_id=pk, doc=d) for pk, d in zip(ids[:3], docs[:3])])
+    SearchDoc.objects.bulk_create(
+        [SearchDoc(customer_id=pk, doc=d) for pk, d in zip(ids[:3], docs[:3], strict=True)]
+    )
     copy_search_docs(zip(ids[3:], docs[3:], strict=True))
     stored = {e.customer_id: e.doc for e in SearchDoc.objects.all()}
     assert stored == dict(zip(ids, docs, strict=True))  # verbatim, whatever the characters
