@@ -39,7 +39,7 @@ class CustomerQuerySet(models.QuerySet):
     def search(self, text: str) -> "CustomerQuerySet":
         from tenure.customers.search import search_filter
 
-        return self.filter(search_filter(text))
+        return self.filter(search_filter(text, within=self))
 
 
 class Customer(TimeStamped):
@@ -318,7 +318,7 @@ class SearchDoc(models.Model):
     doc = SearchDocField()
 
     class Meta:
-        ordering = ["customer"]
+        ordering = ["customer_id"]
 
     def __str__(self) -> str:
         return str(self.customer_id)

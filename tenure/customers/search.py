@@ -49,6 +49,8 @@ from tenure.lib.text import fold, has_cjk, latin_words, pinyin_syllables, surnam
 
 TOKEN_MAX = 64
 NARROW_TERM = 2000  # a query matching at most this many entries is resolved to an id list first
+WINDOW = 500  # newest visible customers a short query is tried on first ...
+DENSE = 25  # ... and the matches among them that make it broad: walked at once, no probe
 _PHONE_QUERY = re.compile(r"^\+?[\d\s\-().（）０-９]{3,}$")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _TERM_CLEAN = re.compile(r"[^\w@.\-+\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -261,22 +263,48 @@ def matching_ids(terms: list[str], limit: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def search_filter(text: str) -> Q:
-    """A Q on Customer that keeps the customers matching every term of `text` (none for no terms)."""
+def search_filter(text: str, within=None) -> Q:
+    """A Q on Customer that keeps the customers matching every term of `text` (none for no terms).
+    `within` is the queryset being searched (the user's visible customers): it lets a short query
+    be recognised as broad from the newest few of them (see the module docstring)."""
+    terms = query_terms(text)
+    if not terms:
+        return Q(pk__in=[])
+    if within is not None and looks_broad(terms) and _dense(within, terms):
+        return _walk_q(terms)
+    found = matching_ids(terms, NARROW_TERM + 1)
+    if len(found) <= NARROW_TERM:
+        return Q(pk__in=sorted(found))
+    return _walk_q(terms)
+
+
+def looks_broad(terms: list[str]) -> bool:
+    """Whether every term is short enough that it may match a large share of the customers: one
+    Chinese character, three digits, four Latin letters at most (张, 138, zh, wang)."""
+    return all(len(t) <= (1 if has_cjk(t) else 3 if t.isdigit() else 4) for t in terms)
+
+
+def _dense(within, terms: list[str]) -> bool:
+    """At least DENSE matches among the WINDOW newest customers of `within`: walking for a page of
+    50 then reads about 50·WINDOW/DENSE entries at most. WINDOW look-ups by primary key; the probe
+    it saves reads every match of the query from the index (tens of thousands for "张")."""
+    newest = within.order_by("-pk").values("pk")[:WINDOW]
+    return (
+        within.model.objects.filter(pk__in=newest).filter(_walk_q(terms)).order_by()[:DENSE].count() >= DENSE
+    )
+
+
+def _walk_q(terms: list[str]) -> Q:
+    """The customers whose entry matches `terms`, tested per customer while they are walked (see the
+    module docstring). A scalar subquery, not EXISTS: the planner cannot make it a join through the
+    index."""
     from django.db.models import OuterRef, Subquery
 
     from tenure.customers.models import SearchDoc, SearchDocField, SearchMatches
 
-    terms = query_terms(text)
-    if not terms:
-        return Q(pk__in=[])
-    found = matching_ids(terms, NARROW_TERM + 1)
-    if len(found) <= NARROW_TERM:
-        return Q(pk__in=sorted(found))
-    # Broad: the customers are walked newest first and each one's entry is tested (see the module
-    # docstring). A scalar subquery, not EXISTS: the planner cannot make it a join through the index.
     doc = Subquery(
-        SearchDoc.objects.filter(customer_id=OuterRef("pk")).values("doc")[:1], output_field=SearchDocField()
+        SearchDoc.objects.filter(customer_id=OuterRef("pk")).order_by().values("doc")[:1],
+        output_field=SearchDocField(),
     )
     return Q(SearchMatches(doc, terms))
 

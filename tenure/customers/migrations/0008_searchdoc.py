@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
                         ),
                         ("doc", tenure.customers.models.SearchDocField()),
                     ],
-                    options={"ordering": ["customer"]},
+                    options={"ordering": ["customer_id"]},
                 ),
             ],
         ),

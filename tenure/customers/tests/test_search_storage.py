@@ -101,9 +101,10 @@ QUERIES = [
 ]
 
 
-@pytest.mark.parametrize("narrow", [2000, 0])
-def test_search_filter_gives_the_rule_whichever_the_strategy(agent, monkeypatch, narrow):
-    """Probe-then-ids and the walk (every query counting as broad) give the brute-force answer."""
+@pytest.mark.parametrize("narrow,dense", [(2000, 25), (0, 25), (2000, 1)])
+def test_search_filter_gives_the_rule_whichever_the_strategy(agent, monkeypatch, narrow, dense):
+    """Probe-then-ids, the walk after the probe (every query counting as broad) and the walk at once
+    (a short query found dense among the newest customers) give the brute-force answer."""
     people = [
         ("张伟", "13812345678", "zw@example.com"),
         ("张伟明", "13912345678", ""),
@@ -114,6 +115,7 @@ def test_search_filter_gives_the_rule_whichever_the_strategy(agent, monkeypatch,
     made = [customer_create(actor=agent, name=n, mobile=m, email=e) for n, m, e in people]
     tokens = {c.pk: search.customer_tokens(c) for c in made}
     monkeypatch.setattr(search, "NARROW_TERM", narrow)
+    monkeypatch.setattr(search, "DENSE", dense)
     for text in QUERIES:
         terms = search.query_terms(text)
         expected = {pk for pk, t in tokens.items() if ref_matches(t, terms)}
