@@ -253,6 +253,12 @@ class SearchDocField(models.Field):
 
         return sorted(value) if connection.vendor == "postgresql" else fts_doc(value)
 
+    def to_python(self, value):
+        return set(value) if isinstance(value, list | tuple) else value
+
+    def value_to_string(self, obj):
+        return sorted(self.value_from_object(obj) or ())  # serializers (dumpdata): a JSON list
+
     def from_db_value(self, value, expression, connection):
         if value is None:
             return value

@@ -138,3 +138,12 @@ def test_postgresql_entry_is_a_tsvector_of_the_tokens_verbatim(customer):
             "SELECT tsvector_to_array(doc) FROM customers_searchdoc WHERE customer_id = %s", [customer.pk]
         )
         assert set(cursor.fetchone()[0]) == search.customer_tokens(customer)
+
+
+def test_an_entry_serializes_as_a_list_of_its_tokens(customer):
+    from django.core import serializers
+
+    entry = SearchDoc.objects.get(customer_id=customer.pk)
+    text = serializers.serialize("json", [entry])
+    (back,) = serializers.deserialize("json", text)
+    assert back.object.doc == entry.doc == search.customer_tokens(customer)
