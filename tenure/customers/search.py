@@ -21,19 +21,23 @@ before, which dominated its cost.
 
 Query strategy (`search_filter`), chosen on bench/bench_search.py's p99 (docs/benchmarks.md,
 "Search entries: one per customer (session 5)"):
-1. Probe: the ids of up to NARROW_TERM + 1 entries matching the whole query, from the index (GIN
+1. Short query, tried first on the newest customers: when every term is short (one Chinese
+   character, 3 digits, 4 Latin letters at most: 张, 138, zh, wang) the WINDOW (500) newest customers
+   the user sees are tested one by one; DENSE (25) matches among them make the query broad, and it is
+   walked at once (step 3) — about 3 ms on PostgreSQL at 200k — instead of reading every match from
+   the index first (20k-50k entries for 张 or zh: 20-50 ms at 200k, five times that at 1M).
+2. Probe: the ids of up to NARROW_TERM + 1 entries matching the whole query, from the index (GIN
    bitmap scan; FTS5 doclist). Most queries (a phone, an e-mail, a full name, a pinyin) match a
    handful of customers: the page is then `pk IN (those ids)` with the visibility rule, newest first.
-   Left as a subquery instead of a literal list, PostgreSQL misestimates the match count and walks
-   the customer table backwards looking for them.
-2. Walk: a broad query (more than NARROW_TERM matches: one Chinese character, "zh", "138") is a
-   per-customer check while the visible customers are walked newest first — the entry of each is read
-   by primary key and tested (`doc @@ tsquery`; on SQLite `instr` on the encoded entry) in a scalar
-   subquery the planner cannot turn into a join — and it stops when the page is full. With so many
-   matches the page fills after a few dozen to a few hundred customers, however few the agent sees.
-   Its cost is the customers walked per page: a term matching 1 in 1,000 of a visible set walks
-   ~50,000 of them. That is the case NARROW_TERM bounds: with more than NARROW_TERM matches among N
-   customers the walk reads about 50·N/NARROW_TERM entries for a page.
+   Left as a subquery instead of a literal list, PostgreSQL misestimates the match count (prefix
+   queries are estimated at 100 rows whatever they match) and picks the wrong side of the join.
+3. Walk: a broad query (more than NARROW_TERM matches, or dense in step 1) is a per-customer test
+   while the visible customers are walked newest first — the entry of each is read by primary key
+   and tested (`doc @@ tsquery`; on SQLite `instr` on the encoded entry) in a scalar subquery the
+   planner cannot turn into a join — and it stops when the page is full. Its cost is the customers
+   walked per page: with more than NARROW_TERM matches among N customers, a page of 50 reads about
+   50·N/NARROW_TERM entries if the matches are spread evenly (a risk when they are not: a query
+   whose many matches all sit among customers the user cannot see walks the whole visible set).
 """
 
 import re
