@@ -57,7 +57,7 @@ def walked_ids(terms: list[str]) -> set[int]:
     return set(Customer.objects.filter(SearchMatches(doc, terms)).values_list("pk", flat=True))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     docs=st.lists(tokens_st, min_size=6, max_size=6),
     extra_terms=st.lists(term_st, min_size=1, max_size=4),
