@@ -6,8 +6,8 @@ Same seed, same anchor date and same database state → same data. The generator
 yields plain rows in batches; `load()` writes them with one multi-row statement per batch and table
 (`executemany` on SQLite, `COPY … FROM STDIN` on PostgreSQL), which is several times faster than
 building a model instance per row for the millions of order lines and search tokens a big dataset
-has. Search tokens come from `tenure.customers.search.customer_tokens`, the function `token_rows`
-wraps, so the index is exactly what the services would have built. Demo rows bypass the services:
+has. Search entries (one per customer) hold the tokens of `tenure.customers.search.customer_tokens`,
+the function `search.reindex` uses, so the index is exactly what the services would have built. Demo rows bypass the services:
 no audit entries are written for them.
 """
 
@@ -82,7 +82,7 @@ class Batch:
     orders: list[dict] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)
     interactions: list[dict] = field(default_factory=list)
-    tokens: list[dict] = field(default_factory=list)
+    search_docs: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -436,8 +436,9 @@ class DemoGenerator:
             )
 
         row = LazyRow(cid, name, alt_name, mobile, phone, email, external_id)
-        for token in customer_tokens(row, contacts):
-            batch.tokens.append({"customer_id": cid, "token": token})
+        tokens = customer_tokens(row, contacts)
+        if tokens:
+            batch.search_docs.append({"customer_id": cid, "doc": tokens})
 
     def batches(self, customers: int, batch_size: int = 2000) -> Iterator[Batch]:
         index = 0
@@ -524,8 +525,14 @@ class Writer:
 
 
 def _adapter(f: models.Field, sqlite: bool) -> Callable | None:
+    from tenure.customers.models import SearchDocField
+    from tenure.customers.search import fts_doc, tsvector_text
+
     def nullable(fn):
         return lambda v: None if v is None else fn(v)
+
+    if isinstance(f, SearchDocField):  # a set of tokens: the entry as each database stores it
+        return fts_doc if sqlite else tsvector_text
 
     if isinstance(f, models.JSONField):
         return lambda v: json.dumps(v, ensure_ascii=False)
@@ -604,12 +611,22 @@ def load(
 ) -> dict:
     """Generate and write demo data; returns counts and seconds."""
     from tenure.commerce.models import Order, OrderLine
-    from tenure.customers.models import Address, Contact, Customer, SearchToken
+    from tenure.customers.models import Address, Contact, Customer, SearchDoc
     from tenure.interactions.models import Interaction
 
     started = time.perf_counter()
     counts = dict.fromkeys(
-        ["customers", "contacts", "addresses", "tag_links", "orders", "lines", "interactions", "tokens"], 0
+        [
+            "customers",
+            "contacts",
+            "addresses",
+            "tag_links",
+            "orders",
+            "lines",
+            "interactions",
+            "search_docs",
+        ],
+        0,
     )
     with transaction.atomic() if atomic else _nullcontext():
         ctx = prepare(staff_password=staff_password)
@@ -622,7 +639,7 @@ def load(
         "orders": Writer(Order),
         "lines": Writer(OrderLine),
         "interactions": Writer(Interaction),
-        "tokens": Writer(SearchToken),
+        "search_docs": Writer(SearchDoc),
     }
     with transaction.atomic() if atomic else _nullcontext():
         for batch in gen.batches(customers, batch_size):

@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Lookup, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -39,7 +39,7 @@ class CustomerQuerySet(models.QuerySet):
     def search(self, text: str) -> "CustomerQuerySet":
         from tenure.customers.search import search_filter
 
-        return self.filter(search_filter(text))
+        return self.filter(search_filter(text, within=self))
 
 
 class Customer(TimeStamped):
@@ -233,41 +233,98 @@ class Tag(models.Model):
         return self.name
 
 
-class SearchToken(models.Model):
-    """Prefix-searchable tokens of a customer (name suffixes, pinyin, initials, phone, email, ids).
+class SearchDocField(models.Field):
+    """A customer's search tokens (Python: a set of strings). PostgreSQL stores them as a tsvector
+    built by array_to_tsvector (the tokens verbatim as lexemes), SQLite as the FTS-encoded tokens
+    separated by spaces, the content of the FTS5 table customers_searchfts (see search.py)."""
 
-    Substring search becomes an indexed prefix range scan on the same B-tree on SQLite and
-    PostgreSQL: see tenure/customers/search.py.
+    description = "search tokens"
+
+    def db_type(self, connection):
+        return "tsvector" if connection.vendor == "postgresql" else "text"
+
+    def get_placeholder(self, value, compiler, connection):
+        return "array_to_tsvector(%s::text[])" if connection.vendor == "postgresql" else "%s"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is None or isinstance(value, str):
+            return value
+        from tenure.customers.search import fts_doc
+
+        return sorted(value) if connection.vendor == "postgresql" else fts_doc(value)
+
+    def to_python(self, value):
+        return set(value) if isinstance(value, list | tuple) else value
+
+    def value_to_string(self, obj):
+        return sorted(self.value_from_object(obj) or ())  # serializers (dumpdata): a JSON list
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return value
+        from tenure.customers.search import fts_decode, parse_tsvector
+
+        if connection.vendor == "postgresql":
+            return parse_tsvector(value)
+        return {fts_decode(t) for t in value.split(" ") if t}
+
+
+class SearchMatches(Lookup):
+    """`doc` matches every term of a query (a list of terms from search.query_terms): some token of
+    the entry starts with each term (or, for 3+ digits, with the reversed tail marker). Tested per
+    row: used where the customers are walked (search.search_filter, broad queries)."""
+
+    lookup_name = "matches"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        from tenure.customers.search import fts_encode, term_prefixes, tsquery
+
+        lhs, params = compiler.compile(self.lhs)
+        terms = list(self.rhs)
+        if connection.vendor == "postgresql":
+            return f"{lhs} @@ %s::tsquery", [*params, tsquery(terms)]
+        # The entry is " "-separated encoded tokens: a token starts with p when " " + p occurs in
+        # " " + entry (encoded tokens hold no space). instr, not LIKE: "_" is a LIKE wildcard.
+        clauses, out = [], []
+        for term in terms:
+            either = []
+            for prefix in term_prefixes(term):
+                either.append(f"instr(' ' || {lhs}, %s) > 0")
+                out += [*params, " " + fts_encode(prefix)]
+            clauses.append("(" + " OR ".join(either) + ")")
+        return "(" + " AND ".join(clauses) + ")", out
+
+
+SearchDocField.register_lookup(SearchMatches)
+
+
+class SearchDoc(models.Model):
+    """The search entry of a customer: all its tokens in one row (search.py).
+
+    One row per customer instead of one per token (~13): an import of new customers wrote ~13 index
+    rows per customer before, which dominated its time. No database constraint on the customer,
+    as SearchToken before: the entry is written by search.reindex, the importer and the demo loader
+    right after its customer, and deleted with it by Django's collector (Customer.delete(), queryset
+    deletes and merges all go through it; tests check no entry is orphaned).
+
+    The table is created by migration 0008 by hand: on SQLite the key is INTEGER PRIMARY KEY (the
+    rowid, which the FTS5 table's content_rowid points at) and triggers keep customers_searchfts in
+    step; on PostgreSQL `doc` has the GIN index search_doc_gin. Should a later migration rebuild this
+    table on SQLite (an AlterField does), the triggers must be created again.
     """
 
-    # No database constraint: a bulk import writes ~13 tokens per new customer, and the deferred
-    # foreign-key check of each (a look-up of its customer at commit) was ~40% of PostgreSQL's time
-    # for a new customer. Tokens are written by search.reindex, the importer and the demo loader,
-    # right after their customer, and deleted with it by Django's collector (CASCADE is done by
-    # Django, not the database: Customer.delete(), queryset deletes and merges all go through it).
-    # The tests check that deleting and merging customers leaves no orphan tokens.
-    #
-    # The primary key (customer, token) is also the index for deletes by customer and the
-    # per-customer probe of a broad search term (search.py); there is no id column. On SQLite the
-    # table is WITHOUT ROWID (migration 0007), so the key is the table itself: one B-tree less per
-    # token. Django cannot declare WITHOUT ROWID: should a later migration rebuild this table on
-    # SQLite (an AlterField does), it comes back as an ordinary table, still correct.
-    pk = models.CompositePrimaryKey("customer", "token")
-    customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    customer = models.OneToOneField(
+        Customer,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
     )
-    token = models.CharField(max_length=64)
+    doc = SearchDocField()
 
     class Meta:
-        indexes = [
-            # varchar_pattern_ops lets PostgreSQL use the index for LIKE 'prefix%' whatever the
-            # database collation; SQLite ignores opclasses and is searched by a binary range.
-            models.Index(
-                fields=["token", "customer"],
-                name="search_token_idx",
-                opclasses=["varchar_pattern_ops", "int8_ops"],
-            ),
-        ]
+        ordering = ["customer_id"]
 
     def __str__(self) -> str:
-        return self.token
+        return str(self.customer_id)

@@ -1,10 +1,43 @@
 """Customer search: one box for names (Chinese substrings, pinyin, initials, Latin), phones in any
 format or partial, emails, companies and external ids.
 
-Each customer owns a handful of rows in SearchToken. A query term matches a customer when it is a
-prefix of one of its tokens. Tokens are the *suffixes* that matter (every suffix of a Chinese name,
-pinyin from every syllable on, phone tails of 4+ digits), so a prefix range scan on one B-tree index
-answers substring questions on SQLite and PostgreSQL alike, without a full scan.
+Tokens. `customer_tokens` gives each customer a set of tokens: the *suffixes* that matter (every
+suffix of a Chinese name, pinyin and initials from every syllable on, the national number reversed
+under "~" so a phone's tail is a prefix too), the e-mail and its domain, the external id. A query
+term matches a customer when it is a prefix of one of its tokens; a query's terms are ANDed.
+
+Storage: one search entry per customer (`SearchDoc`, table customers_searchdoc, keyed by the
+customer), not one row per token — an import of new customers wrote ~13 index rows per customer
+before, which dominated its cost.
+- PostgreSQL: `doc tsvector` built with `array_to_tsvector(tokens)` (no parser, no stemming: the
+  tokens are the lexemes, verbatim) under a GIN index (`search_doc_gin`). A term becomes the quoted
+  prefix query `'term':*` (quotes and backslashes escaped, passed as a parameter cast ::tsquery); a
+  whole query one tsquery (`&` between terms, `|` between a digit term's two prefixes).
+- SQLite: `doc` holds the tokens FTS-encoded (`fts_encode`: a-z and 0-9 as they are, any other
+  character as `_<hex>_`, so each token is one FTS5 token whatever it contains) separated by spaces,
+  and the FTS5 table customers_searchfts indexes it as an external-content table (content rowid =
+  customer id, kept in step by triggers, detail=none). A term becomes `"<encoded term>"*`: the codes
+  are prefix-free, so a token starts with the term exactly when its encoding starts with the term's.
+
+Query strategy (`search_filter`), chosen on bench/bench_search.py's p99 (docs/benchmarks.md,
+"Search entries: one per customer (session 5)"):
+1. Short query, tried first on the newest customers: when every term is short (one Chinese
+   character, 3 digits, 4 Latin letters at most: 张, 138, zh, wang) the WINDOW (500) newest customers
+   the user sees are tested one by one; DENSE (25) matches among them make the query broad, and it is
+   walked at once (step 3) — about 3 ms on PostgreSQL at 200k — instead of reading every match from
+   the index first (20k-50k entries for 张 or zh: 20-50 ms at 200k, five times that at 1M).
+2. Probe: the ids of up to NARROW_TERM + 1 entries matching the whole query, from the index (GIN
+   bitmap scan; FTS5 doclist). Most queries (a phone, an e-mail, a full name, a pinyin) match a
+   handful of customers: the page is then `pk IN (those ids)` with the visibility rule, newest first.
+   Left as a subquery instead of a literal list, PostgreSQL misestimates the match count (prefix
+   queries are estimated at 100 rows whatever they match) and picks the wrong side of the join.
+3. Walk: a broad query (more than NARROW_TERM matches, or dense in step 1) is a per-customer test
+   while the visible customers are walked newest first — the entry of each is read by primary key
+   and tested (`doc @@ tsquery`; on SQLite `instr` on the encoded entry) in a scalar subquery the
+   planner cannot turn into a join — and it stops when the page is full. Its cost is the customers
+   walked per page: with more than NARROW_TERM matches among N customers, a page of 50 reads about
+   50·N/NARROW_TERM entries if the matches are spread evenly (a risk when they are not: a query
+   whose many matches all sit among customers the user cannot see walks the whole visible set).
 """
 
 import re
@@ -13,13 +46,15 @@ from functools import lru_cache
 from itertools import pairwise
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from tenure.lib.phone import national_digits, phone_digits
 from tenure.lib.text import fold, has_cjk, latin_words, pinyin_syllables, surname_readings
 
 TOKEN_MAX = 64
-NARROW_TERM = 2000  # a term matching at most this many tokens is resolved to an id list first
+NARROW_TERM = 2000  # a query matching at most this many entries is resolved to an id list first
+WINDOW = 500  # newest visible customers a short query is tried on first ...
+DENSE = 25  # ... and the matches among them that make it broad: walked at once, no probe
 _PHONE_QUERY = re.compile(r"^\+?[\d\s\-().（）０-９]{3,}$")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _TERM_CLEAN = re.compile(r"[^\w@.\-+\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -141,7 +176,7 @@ def query_terms(text: str) -> list[str]:
     return terms
 
 
-def _prefixes(term: str) -> list[str]:
+def term_prefixes(term: str) -> list[str]:
     """The token prefixes a term matches: itself, and for 3+ digits also the reversed tail of a
     number (the term may be the end of a phone number)."""
     if term.isdigit() and len(term) >= 3:
@@ -149,77 +184,206 @@ def _prefixes(term: str) -> list[str]:
     return [term]
 
 
-def _one_prefix_q(prefix: str) -> Q:
-    if connection.vendor == "postgresql":
-        return Q(token__startswith=prefix)
-    # SQLite compares with BINARY collation: all strings starting with `prefix` sort in this range.
-    return Q(token__gte=prefix, token__lt=prefix + "\U0010ffff")
+def fts_encode(text: str) -> str:
+    """`text` as one FTS5 token: a-z and 0-9 as they are, any other character as `_<hex>_`
+    (lowercase hex of its code point). The codes are prefix-free: for any p and t, t starts with p
+    exactly when fts_encode(t) starts with fts_encode(p)."""
+    return text.translate(_FTS_CODES)
 
 
-def _prefix_q(term: str) -> Q:
-    q = Q()
-    for prefix in _prefixes(term):
-        q |= _one_prefix_q(prefix)
-    return q
+class _FtsCodes(dict):
+    """str.translate's table for fts_encode, filled as characters are met (bounded by the alphabet)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        value = char if char in _FTS_PLAIN else f"_{code:x}_"
+        self[code] = value
+        return value
 
 
-def search_filter(text: str) -> Q:
-    """A Q on Customer that keeps the customers matching every term of `text` (none for no terms)."""
-    from tenure.customers.models import SearchToken
+_FTS_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_FTS_CODES = _FtsCodes()
+_FTS_CODE = re.compile(r"_([0-9a-f]+)_")
 
+
+def fts_decode(encoded: str) -> str:
+    return _FTS_CODE.sub(lambda m: chr(int(m.group(1), 16)), encoded)
+
+
+def fts_doc(tokens: Iterable[str]) -> str:
+    """The SQLite entry: encoded tokens separated by spaces."""
+    return " ".join(sorted(fts_encode(t) for t in tokens))
+
+
+def tsvector_text(tokens: Iterable[str]) -> str:
+    """The PostgreSQL entry in tsvector's input syntax (what COPY reads): each token quoted, quotes
+    doubled and backslashes escaped, so it is taken verbatim, as array_to_tsvector would."""
+    return " ".join(["'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in sorted(tokens)])
+
+
+_TSVECTOR_LEXEME = re.compile(r"'((?:[^'\\]|''|\\.)*)'")
+_TSVECTOR_UNESCAPE = re.compile(r"''|\\(.)")
+
+
+def parse_tsvector(text: str) -> set[str]:
+    """The lexemes of a tsvector as PostgreSQL prints it (`'a' 'b''c'`)."""
+    return {
+        _TSVECTOR_UNESCAPE.sub(lambda m: m.group(1) or "'", m.group(1))
+        for m in _TSVECTOR_LEXEME.finditer(text)
+    }
+
+
+def _tsquery_operand(prefix: str) -> str:
+    return "'" + prefix.replace("\\", "\\\\").replace("'", "''") + "':*"
+
+
+def tsquery(terms: list[str]) -> str:
+    """The PostgreSQL query for `terms` (cast ::tsquery): each term a quoted prefix, terms ANDed."""
+    return " & ".join("(" + " | ".join(_tsquery_operand(p) for p in term_prefixes(t)) + ")" for t in terms)
+
+
+def fts_query(terms: list[str]) -> str:
+    """The FTS5 MATCH expression for `terms` (encoded, so only a-z, 0-9 and _ inside the quotes)."""
+    return " AND ".join(
+        "(" + " OR ".join(f'"{fts_encode(p)}"*' for p in term_prefixes(t)) + ")" for t in terms
+    )
+
+
+def matching_ids(terms: list[str], limit: int) -> list[int]:
+    """Up to `limit` ids of customers whose entry matches every term, read from the index alone."""
+    from tenure.customers.models import SearchDoc
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            table = connection.ops.quote_name(SearchDoc._meta.db_table)
+            cursor.execute(
+                f"SELECT customer_id FROM {table} WHERE doc @@ %s::tsquery LIMIT %s", [tsquery(terms), limit]
+            )
+        else:
+            cursor.execute(
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s",
+                [fts_query(terms), limit],
+            )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def search_filter(text: str, within=None) -> Q:
+    """A Q on Customer that keeps the customers matching every term of `text` (none for no terms).
+    `within` is the queryset being searched (the user's visible customers): it lets a short query
+    be recognised as broad from the newest few of them (see the module docstring)."""
     terms = query_terms(text)
     if not terms:
         return Q(pk__in=[])
-    # A narrow term (a phone, an email, a full name) matches a handful of customers: read their ids
-    # first (an index-only range scan) and filter by the literal list. Left as a subquery, PostgreSQL
-    # misestimates the match count and walks the customer table backwards looking for them (1 s at
-    # 1M customers instead of a few ms; see docs/benchmarks.md). A broad term ("张") stays a
-    # subquery: then the newest visible customers are found quickly among its many matches.
-    ids: set[int] | None = None
-    q = Q()
-    for term in terms:
-        matches = SearchToken.objects.filter(_prefix_q(term)).values_list("customer_id", flat=True)
-        found = list(matches[: NARROW_TERM + 1])
-        if len(found) <= NARROW_TERM:
-            ids = set(found) if ids is None else ids & set(found)
-        else:
-            # Probed per customer while the newest visible customers are walked: index-only on
-            # (customer, token), and it stops after the page is full.
-            # One EXISTS per prefix: an OR inside a single probe made PostgreSQL read the matching
-            # tokens through a bitmap heap scan ("138": 42k rows, 119 ms) instead of index-only.
-            either = Q()
-            for prefix in _prefixes(term):
-                tokens = SearchToken.objects.filter(customer_id=OuterRef("pk")).filter(_one_prefix_q(prefix))
-                either |= Q(Exists(tokens))
-            q &= either
-    if ids is not None:
-        q &= Q(pk__in=sorted(ids))
-    return q
+    if within is not None and looks_broad(terms) and _dense(within, terms):
+        return _walk_q(terms)
+    found = matching_ids(terms, NARROW_TERM + 1)
+    if len(found) <= NARROW_TERM:
+        return Q(pk__in=sorted(found))
+    return _walk_q(terms)
 
 
-def token_rows(customers_with_contacts: Iterable[tuple]) -> Iterator:
-    from tenure.customers.models import SearchToken
+def looks_broad(terms: list[str]) -> bool:
+    """Whether every term is short enough that it may match a large share of the customers: one
+    Chinese character, three digits, four Latin letters at most (张, 138, zh, wang)."""
+    return all(len(t) <= (1 if has_cjk(t) else 3 if t.isdigit() else 4) for t in terms)
 
+
+def _dense(within, terms: list[str]) -> bool:
+    """At least DENSE matches among the WINDOW newest customers of `within`: walking for a page of
+    50 then reads about 50·WINDOW/DENSE entries at most. WINDOW look-ups by primary key; the probe
+    it saves reads every match of the query from the index (tens of thousands for "张")."""
+    newest = within.order_by("-pk").values("pk")[:WINDOW]
+    return (
+        within.model.objects.filter(pk__in=newest).filter(_walk_q(terms)).order_by()[:DENSE].count() >= DENSE
+    )
+
+
+def _walk_q(terms: list[str]) -> Q:
+    """The customers whose entry matches `terms`, tested per customer while they are walked (see the
+    module docstring). A scalar subquery, not EXISTS: the planner cannot make it a join through the
+    index."""
+    from django.db.models import OuterRef, Subquery
+
+    from tenure.customers.models import SearchDoc, SearchDocField, SearchMatches
+
+    doc = Subquery(
+        SearchDoc.objects.filter(customer_id=OuterRef("pk")).order_by().values("doc")[:1],
+        output_field=SearchDocField(),
+    )
+    return Q(SearchMatches(doc, terms))
+
+
+def entries(customers_with_contacts: Iterable[tuple]) -> Iterator:
+    """(customer id, tokens) for each (customer, contacts) with any token."""
     for customer, contacts in customers_with_contacts:
-        for token in customer_tokens(customer, contacts):
-            yield SearchToken(customer_id=customer.pk, token=token)
+        tokens = customer_tokens(customer, contacts)
+        if tokens:
+            yield customer.pk, tokens
 
 
 def reindex(customer_ids: Iterable[int]) -> None:
-    """Rebuild the search tokens of these customers (set-based: two queries and one bulk insert)."""
-    from tenure.customers.models import Contact, Customer, SearchToken
+    """Rebuild the search entries of these customers (set-based: three queries and one bulk insert)."""
+    from tenure.customers.models import Contact, Customer, SearchDoc
 
     ids = list(customer_ids)
     if not ids:
         return
-    SearchToken.objects.filter(customer_id__in=ids).delete()
+    SearchDoc.objects.filter(customer_id__in=ids).delete()
     contacts: dict[int, list] = {}
     for contact in Contact.objects.filter(customer_id__in=ids).only("customer_id", "name", "mobile", "email"):
         contacts.setdefault(contact.customer_id, []).append(contact)
     customers = Customer.objects.filter(pk__in=ids).only(
         "id", "name", "alt_name", "mobile", "phone", "email", "external_id"
     )
-    # A simultaneous reindex of the same customer may have written the same (customer, token) key.
-    SearchToken.objects.bulk_create(
-        token_rows((c, contacts.get(c.pk, ())) for c in customers), batch_size=2000, ignore_conflicts=True
+    # A simultaneous reindex of the same customer may have written its entry already.
+    SearchDoc.objects.bulk_create(
+        (
+            SearchDoc(customer_id=pk, doc=tokens)
+            for pk, tokens in entries((c, contacts.get(c.pk, ())) for c in customers)
+        ),
+        batch_size=1000,
+        ignore_conflicts=True,
     )
+
+
+# --- Storage DDL (the migrations hold their own frozen copies) --------------------------------
+
+DOC_TABLE = "customers_searchdoc"
+FTS_TABLE = "customers_searchfts"
+PG_INDEX = "search_doc_gin"
+PG_CREATE_INDEX = f"CREATE INDEX {PG_INDEX} ON {DOC_TABLE} USING gin (doc)"
+PG_DROP_INDEX = f"DROP INDEX IF EXISTS {PG_INDEX}"
+SQLITE_TRIGGERS = [
+    f"CREATE TRIGGER customers_searchdoc_ai AFTER INSERT ON {DOC_TABLE} BEGIN "
+    f"INSERT INTO {FTS_TABLE} (rowid, doc) VALUES (new.customer_id, new.doc); END",
+    f"CREATE TRIGGER customers_searchdoc_ad AFTER DELETE ON {DOC_TABLE} BEGIN "
+    f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, doc) VALUES ('delete', old.customer_id, old.doc); END",
+    f"CREATE TRIGGER customers_searchdoc_au AFTER UPDATE ON {DOC_TABLE} BEGIN "
+    f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, doc) VALUES ('delete', old.customer_id, old.doc); "
+    f"INSERT INTO {FTS_TABLE} (rowid, doc) VALUES (new.customer_id, new.doc); END",
+]
+SQLITE_DROP_TRIGGERS = [
+    f"DROP TRIGGER IF EXISTS customers_searchdoc_{suffix}" for suffix in ("ai", "ad", "au")
+]
+
+
+def suspend_index(cursor) -> None:
+    """For a bulk load into an empty table: drop the GIN index (PostgreSQL) or the triggers that
+    feed FTS5 (SQLite); `rebuild_index` builds the index once at the end (bench/build_dataset.py)."""
+    if connection.vendor == "postgresql":
+        cursor.execute(PG_DROP_INDEX)
+    else:
+        for sql in SQLITE_DROP_TRIGGERS:
+            cursor.execute(sql)
+
+
+def rebuild_index(cursor) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute(PG_DROP_INDEX)
+        cursor.execute(PG_CREATE_INDEX)
+    else:
+        for sql in SQLITE_DROP_TRIGGERS:
+            cursor.execute(sql)
+        cursor.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
+        for sql in SQLITE_TRIGGERS:
+            cursor.execute(sql)

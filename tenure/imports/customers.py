@@ -15,7 +15,7 @@ from tenure.imports.base import (
     copy_rows,
     ids_in,
     insert_customers,
-    insert_search_tokens,
+    insert_search_docs,
     load_instances,
     text_in,
 )
@@ -286,7 +286,7 @@ class CustomerImporter(Importer):
     def write(self, new, updated, update_fields, reindex_ids, tag_links) -> None:
         if new:
             insert_customers(new)
-            insert_search_tokens(new)
+            insert_search_docs(new)
         if updated:
             now = timezone.now()
             for obj in updated:

@@ -95,17 +95,19 @@ def run(
 
 # Tables an import fills, by kind (orders may also create customers).
 IMPORT_TABLES = {
-    "customers": ["customers_customer", "customers_searchtoken", "customers_customer_tags"],
-    "orders": ["commerce_order", "commerce_orderline", "customers_customer", "customers_searchtoken"],
+    "customers": ["customers_customer", "customers_searchdoc", "customers_customer_tags"],
+    "orders": ["commerce_order", "commerce_orderline", "customers_customer", "customers_searchdoc"],
     "interactions": ["interactions_interaction"],
 }
 
 
 def tidy_after_import(*, kind: str, rows: int) -> bool:
     """After a big import, refresh the planner statistics and, on PostgreSQL, the visibility map
-    (VACUUM (ANALYZE)), so that the search's index-only scans skip the table at once instead of
-    when autovacuum comes by: at 1M customers a common prefix read 77k heap rows (199 ms) before
-    and 4 ms after. Only outside a transaction (VACUUM cannot run in one) and from
+    (VACUUM (ANALYZE)), at once instead of when autovacuum comes by: the planner's estimates of the
+    new rows, index-only scans that skip the table (at 1M customers a common search-token prefix once
+    read 77k heap rows, 199 ms, before and 4 ms after), and the search entries' GIN pending list
+    (new entries wait there, read linearly by every search, until a VACUUM moves them into the
+    index). Only outside a transaction (VACUUM cannot run in one) and from
     ``settings.TENURE_IMPORT_TIDY_ROWS`` written rows (default 20,000). Returns whether it ran."""
     threshold = int(getattr(settings, "TENURE_IMPORT_TIDY_ROWS", 20_000))
     if rows < threshold or connection.in_atomic_block:

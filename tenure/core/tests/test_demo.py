@@ -9,7 +9,7 @@ from django.db.models import Count, F, Sum
 from tenure.accounts.models import User
 from tenure.commerce.models import Order, OrderLine
 from tenure.core import demo
-from tenure.customers.models import Customer, SearchToken
+from tenure.customers.models import Customer, SearchDoc
 from tenure.customers.selectors import duplicate_candidates
 from tenure.interactions.models import Interaction
 
@@ -63,12 +63,14 @@ def loaded(db):
     return demo.load(250, seed=11, anchor=ANCHOR)
 
 
-def test_load_writes_customers_orders_interactions_and_tokens(loaded):
+def test_load_writes_customers_orders_interactions_and_search_entries(loaded):
     assert Customer.objects.count() == loaded["customers"] == 250
     assert Order.objects.count() == loaded["orders"] > 250
     assert OrderLine.objects.count() == loaded["lines"] > loaded["orders"]
     assert Interaction.objects.count() == loaded["interactions"] > 0
-    assert SearchToken.objects.count() == loaded["tokens"] > 250 * 5
+    assert SearchDoc.objects.count() == loaded["search_docs"] == 250
+    someone = Customer.objects.order_by("pk")[7]
+    assert someone in Customer.objects.search(someone.name)  # the entries are in the search index
 
 
 def test_a_few_customers_bring_most_revenue(loaded):

@@ -55,7 +55,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data loaded in {seconds} s: {customers} customers, {contacts} contacts, {orders} orders, "
-                "{lines} order lines, {interactions} interactions, {tokens} search tokens (seed {seed}).".format(
+                "{lines} order lines, {interactions} interactions, {search_docs} search entries (seed {seed}).".format(
                     **counts
                 )
             )
