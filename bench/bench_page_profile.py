@@ -79,10 +79,15 @@ def ensure_override(customer, actor) -> None:
 def counted(fn, n: int) -> dict:
     """Calls and queries per run of ``fn`` (after one warm-up run)."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     fn()
-    with CaptureQueriesContext(connection) as queries:
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
         fn()
     profiler = cProfile.Profile()
     profiler.enable()
@@ -127,7 +132,8 @@ def main() -> None:
     else:
         customer = pick_customer(agent)
     if args.override:
-        manager = User.objects.filter(role="admin").order_by("id").first() or agent
+        managers = User.objects.filter(role__in=["admin", "manager"]).order_by("id")
+        manager = managers.filter(teams__in=agent.teams.all()).first() or managers.first() or agent
         ensure_override(customer, manager)
     path = f"/customers/{customer.pk}/"
     client = Client()
