@@ -46,9 +46,9 @@ def main() -> None:
     )
     visible = Customer.objects.visible_to(agent)
     ids = list(
-        visible.filter(pk__in=Order.objects.values("customer_id")).order_by("id").values_list("pk", flat=True)[
-            : args.customers
-        ]
+        visible.filter(pk__in=Order.objects.values("customer_id"))
+        .order_by("id")
+        .values_list("pk", flat=True)[: args.customers]
     )
     busiest = (
         Order.objects.filter(customer__in=visible.values("pk"))
