@@ -18,11 +18,63 @@ from django.template.defaultfilters import floatformat, linebreaksbr
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext, ngettext_lazy
 
 from tenure.customers.templatetags.tenure_ui import cached_url, phone
 
 register = template.Library()
+
+
+# makemessages (xgettext) does not read calls inside f-strings: every label used below, for the
+# catalogues (the calls below look them up in the active language).
+_CATALOGUE = (
+    gettext_noop("Repeat buyer"),
+    gettext_noop("First-time buyer"),
+    gettext_noop("No purchase yet"),
+    gettext_noop("Value summary"),
+    gettext_noop("Lifetime revenue"),
+    gettext_noop("Lifetime margin"),
+    gettext_noop("Orders"),
+    gettext_noop("Average order"),
+    gettext_noop("Buyer"),
+    gettext_noop("First / last purchase"),
+    gettext_noop("Tenure"),
+    gettext_noop("Who they are"),
+    gettext_noop("Kind"),
+    gettext_noop("Other name"),
+    gettext_noop("Mobile"),
+    gettext_noop("Phone"),
+    gettext_noop("Email"),
+    gettext_noop("Gender"),
+    gettext_noop("Birthday"),
+    gettext_noop("Language"),
+    gettext_noop("Industry"),
+    gettext_noop("Source"),
+    gettext_noop("Stage"),
+    gettext_noop("Owner"),
+    gettext_noop("Team"),
+    gettext_noop("Representative"),
+    gettext_noop("Referred by"),
+    gettext_noop("Referrals"),
+    gettext_noop("Wants a manager"),
+    gettext_noop("Yes"),
+    gettext_noop("No"),
+    gettext_noop("Tags"),
+    gettext_noop("Customer since"),
+    gettext_noop("edit"),
+    gettext_noop("not recorded"),
+    gettext_noop("Preferences & consent"),
+    gettext_noop("Do not contact"),
+    gettext_noop("DO NOT CONTACT"),
+    gettext_noop("Channels allowed"),
+    gettext_noop("Preferred channel"),
+    gettext_noop("At most"),
+    gettext_noop("Service style"),
+    gettext_noop("Consent"),
+    ngettext_lazy("%(n)s return", "%(n)s returns"),
+    ngettext_lazy("%(n)s day", "%(n)s days"),
+    ngettext_lazy("%(n)s contact a month", "%(n)s contacts a month"),
+)
 
 
 def _text(value) -> str:

@@ -24,12 +24,15 @@ from django.utils import numberformat
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 
 from tenure.commerce.models import Order
 from tenure.interactions.models import Interaction
 
 register = template.Library()
+
+# makemessages (xgettext) does not read calls inside f-strings: the plural used in one, for the catalogues.
+_CATALOGUE = (ngettext_lazy("%(n)s line", "%(n)s lines"),)
 
 ICONS = {"call": "☎", "visit": "⌂", "email": "✉", "chat": "✆", "complaint": "⚠", "survey": "☑"}
 DEFAULT_ICON = "✎"

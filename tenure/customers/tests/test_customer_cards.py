@@ -179,3 +179,32 @@ def test_the_customer_page_uses_the_cards(client_for, agent, customer):
         context = _context(agent, customer)
         for name in OLD:
             assert NEW[name].render(context) in body, name
+
+
+def test_every_label_of_the_tags_is_translated():
+    """makemessages does not read gettext calls inside f-strings: each tag module lists its labels in
+    `_CATALOGUE`, and each must have a Chinese translation (the cards' labels in the catalogues)."""
+    from tenure.customers.templatetags import customer_cards, customer_timeline
+    from tenure.value.templatetags import value_panels
+
+    for module in (customer_cards, customer_timeline, value_panels):
+        for label in module._CATALOGUE:
+            if not isinstance(label, str):  # a plural: checked by the counts below
+                continue
+            with translation.override("zh-hans"):
+                assert translation.gettext(label) != label, (module.__name__, label)
+    with translation.override("zh-hans"):
+        html = customer_cards.stats_card(
+            {"revenue": 0, "margin": 0, "orders": 0, "returns": 0, "average_order": None}
+            | {"buyer_type": "none", "first": None, "last": None, "tenure_days": None}
+        )
+    assert "价值概要" in html and "累计收入" in html
+    with translation.override("zh-hans"):
+        assert (
+            customer_cards.stats_card(
+                {"revenue": 0, "margin": 0, "orders": 2, "returns": 2, "average_order": None}
+                | {"buyer_type": "repeat", "first": None, "last": None, "tenure_days": 3}
+            ).count("次退货")
+            + customer_timeline.ngettext("%(n)s line", "%(n)s lines", 2).count("行")
+            == 2
+        )

@@ -17,9 +17,36 @@ from django.template.defaulttags import CsrfTokenNode
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 register = template.Library()
+
+
+# makemessages (xgettext) does not read calls inside f-strings: every label used below, for the
+# catalogues (the calls below look them up in the active language).
+_CATALOGUE = (
+    gettext_noop("Tier"),
+    gettext_noop("No tiers are defined."),
+    gettext_noop("Current tier"),
+    gettext_noop("override"),
+    gettext_noop("By the rules"),
+    gettext_noop("Criteria"),
+    gettext_noop("Override reason"),
+    gettext_noop("Set by"),
+    gettext_noop("Until"),
+    gettext_noop("no expiry"),
+    gettext_noop("End override"),
+    gettext_noop("Override the tier"),
+    gettext_noop("Reason"),
+    gettext_noop("Until (optional)"),
+    gettext_noop("Save override"),
+    gettext_noop("Tier history"),
+    gettext_noop("Likely to want next"),
+    gettext_noop("bought %(x)s → %(z)s"),
+    gettext_noop("bought %(x)s and %(y)s → %(z)s"),
+    gettext_noop("confidence %(c)s%%"),
+    gettext_noop("lift %(l)s"),
+)
 
 _CSRF = CsrfTokenNode()
 
