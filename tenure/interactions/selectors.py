@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from django.db.models import Q
 
 from tenure.interactions.models import Interaction
+from tenure.lib.prepared import Prepared
 
 # Ties on the same instant: interactions sort before orders, then by id, all descending.
 _RANK = {"interaction": 1, "order": 0}
@@ -55,24 +56,52 @@ def _older(field: str, rank: int, cursor: Cursor) -> Q:
     return Q(**{f"{field}__lt": cursor.at}) | Q(**{field: cursor.at, "pk__lt": cursor.pk})
 
 
-def timeline(customer, *, before: Cursor | None = None, limit: int = 25) -> tuple[list[Entry], Cursor | None]:
+FIRST_PAGE = 25
+
+
+def _streams(customer_id):
+    """The customer's interactions (with who handled them) and orders, each newest first."""
+    from tenure.commerce.models import Order
+
+    interactions = (
+        Interaction.objects.filter(customer_id=customer_id)
+        .select_related("handled_by")
+        .order_by("-occurred_at", "-id")
+    )
+    orders = Order.objects.filter(customer_id=customer_id).order_by("-ordered_at", "-id")
+    return interactions, orders
+
+
+def _limited(stream: int, limit: int):
+    def build(customer_id):
+        return _streams(customer_id)[stream][: limit + 1]
+
+    return build
+
+
+_FIRST_INTERACTIONS = Prepared(_limited(0, FIRST_PAGE))
+_FIRST_ORDERS = Prepared(_limited(1, FIRST_PAGE))
+
+
+def timeline(
+    customer, *, before: Cursor | None = None, limit: int = FIRST_PAGE
+) -> tuple[list[Entry], Cursor | None]:
     """One page of the customer's timeline, newest first, and the cursor of the next page (or None).
 
     Keyset pagination over two indexed streams ((customer, occurred_at) and (customer, ordered_at)):
     two queries per page whatever the page number.
     """
-    from tenure.commerce.models import Order
-
-    interactions = Interaction.objects.filter(customer=customer).select_related("handled_by")
-    orders = Order.objects.filter(customer=customer)
-    if before is not None:
-        interactions = interactions.filter(_older("occurred_at", _RANK["interaction"], before))
-        orders = orders.filter(_older("ordered_at", _RANK["order"], before))
-    entries = [
-        Entry("interaction", i.occurred_at, i)
-        for i in interactions.order_by("-occurred_at", "-id")[: limit + 1]
-    ]
-    entries += [Entry("order", o.ordered_at, o) for o in orders.order_by("-ordered_at", "-id")[: limit + 1]]
+    if before is None and limit == FIRST_PAGE:
+        # The customer page's first page: the same two statements on every view, compiled once.
+        interactions, orders = _FIRST_INTERACTIONS(customer.pk), _FIRST_ORDERS(customer.pk)
+    else:
+        interactions, orders = _streams(customer.pk)
+        if before is not None:
+            interactions = interactions.filter(_older("occurred_at", _RANK["interaction"], before))
+            orders = orders.filter(_older("ordered_at", _RANK["order"], before))
+        interactions, orders = interactions[: limit + 1], orders[: limit + 1]
+    entries = [Entry("interaction", i.occurred_at, i) for i in interactions]
+    entries += [Entry("order", o.ordered_at, o) for o in orders]
     entries.sort(key=lambda e: (e.at, _RANK[e.kind], e.obj.pk), reverse=True)
     page = entries[:limit]
     next_cursor = page[-1].cursor if len(entries) > limit else None

@@ -4,22 +4,33 @@ A page runs the same few statements on every view with one value changing (the c
 Building each through the ORM (queryset clone, filter resolution, compiler) costs 1,000–3,000
 Python calls a statement, several times what running it costs. `Prepared` builds the queryset once
 with a marker in place of that value, keeps the compiled SQL, the column names and the row
-converters, and on each call binds the value, runs the statement and turns the rows into model
-instances (`Model.from_db`, as a queryset does) or dicts (`values()` querysets).
+converters, and on each call binds the value (wherever the marker occurs: a statement may use the
+customer's id in several sub-selects), runs the statement and turns the rows into model instances
+(`Model.from_db`, with `select_related` objects and annotations, as a queryset does) or dicts
+(`values()` querysets).
 
 Only the SQL text and the converters are kept (per thread: a compiler holds its thread's
-connection); every call reads the database. A queryset whose SQL would not have exactly one
-occurrence of the marker, or whose rows are not plain model rows (annotations allowed, set as
-attributes) or `values()` rows (no `select_related`, no deferred fields), is refused when first
-compiled.
+connection); every call reads the database. A queryset whose SQL does not contain the marker, or
+whose rows are not model rows with all their fields (annotations and `select_related` allowed,
+no deferred fields) or `values()` rows, is refused when first compiled.
 """
 
 import threading
 
 from django.db import connections, router
-from django.db.models.query import ModelIterable, ValuesIterable
+from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 
 MARKER = -7_318_264_453  # stands for the bound value while compiling; never an id
+
+
+def _full_rows(model, names: list[str]) -> bool:
+    return names == [f.attname for f in model._meta.concrete_fields]
+
+
+def _full_related(populators) -> bool:
+    return all(
+        _full_rows(p.model_cls, p.init_list) and _full_related(p.related_populators) for p in populators
+    )
 
 
 class Prepared:
@@ -44,38 +55,47 @@ class Prepared:
         compiler = query.get_compiler(alias)
         sql, params = compiler.as_sql()
         params = list(params)
+        at = tuple(i for i, p in enumerate(params) if p == MARKER and type(p) is int)
+        if not at:
+            raise ValueError(f"the marker must occur in {sql!r} {params!r}")
         names = [name or col.target.attname for col, _sql, name in compiler.select]
-        if params.count(MARKER) != 1:
-            raise ValueError(f"the marker must occur once in {sql!r} {params!r}")
+        shape = None
         if qs._iterable_class is ModelIterable:
-            fields = [f.attname for f in model._meta.concrete_fields]
-            extra = list(query.annotation_select)
-            if query.select_related or names != [*fields, *extra]:
-                raise ValueError(f"model rows must be exactly {model.__name__}'s fields: {names}")
-            kind = "model"
+            info = compiler.klass_info
+            fields = info["select_fields"]
+            start, end = fields[0], fields[-1] + 1
+            init = [col.target.attname for col, _sql, _name in compiler.select[start:end]]
+            related = get_related_populators(info, compiler.select, alias)
+            if not _full_rows(model, init) or not _full_related(related):
+                raise ValueError(f"model rows must hold all of {model.__name__}'s fields: {names}")
+            shape = ("model", start, end, init, related, tuple(compiler.annotation_col_map.items()))
         elif qs._iterable_class is ValuesIterable:
-            kind = "values"
+            shape = ("values",)
         else:
             raise ValueError("only model rows and values() rows")
         converters = compiler.get_converters([col for col, _sql, _name in compiler.select])
-        return compiler, alias, sql, params, params.index(MARKER), names, converters, kind, model
+        return compiler, alias, sql, params, at, names, converters, shape, model
 
     def __call__(self, value, *, using: str | None = None) -> list:
-        compiler, alias, sql, params, at, names, converters, kind, model = self._compiled(using)
-        params = [*params[:at], value, *params[at + 1 :]]
+        compiler, alias, sql, params, at, names, converters, shape, model = self._compiled(using)
+        params = params.copy()
+        for i in at:
+            params[i] = value
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if converters:
             rows = list(compiler.apply_converters(rows, converters))
-        if kind == "model":
-            # Annotations come after the fields and become attributes, as a queryset sets them.
-            n = len(model._meta.concrete_fields)
-            out = []
-            for row in rows:
-                instance = model.from_db(alias, names[:n], row[:n])
-                for name, value in zip(names[n:], row[n:], strict=True):
-                    setattr(instance, name, value)
-                out.append(instance)
-            return out
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        if shape[0] == "values":
+            return [dict(zip(names, row, strict=True)) for row in rows]
+        # What ModelIterable does: the model's columns, the select_related objects, annotations.
+        _kind, start, end, init, related, annotations = shape
+        out = []
+        for row in rows:
+            instance = model.from_db(alias, init, row[start:end])
+            for populator in related:
+                populator.populate(row, instance)
+            for name, pos in annotations:
+                setattr(instance, name, row[pos])
+            out.append(instance)
+        return out

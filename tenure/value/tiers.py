@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from tenure.lib.prepared import Prepared
 from tenure.value.models import TIER_METRICS, TIER_OPERATORS, CustomerMetrics, TierDefinition
 
 SQL_OPERATORS = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "=": "=", "!=": "<>"}
@@ -432,31 +433,41 @@ def tier_movers(user, *, since, until, direction: str, positions: dict[str, int]
     return Movers(user, since=since, until=until, direction=direction, positions=positions)
 
 
+def _tier_panel_rows(customer_id):
+    """Every tier definition in order, each with the customer's computed tier and active override
+    as constant columns (uncorrelated sub-selects, evaluated once)."""
+    from django.db.models import Subquery
+
+    from tenure.value.models import TierOverride
+
+    override = TierOverride.objects.filter(customer_id=customer_id, ended_at__isnull=True)
+
+    def first(qs, field):
+        return Subquery(qs.values(field)[:1])
+
+    return TierDefinition.objects.order_by("position", "id").annotate(
+        c_computed=first(CustomerMetrics.objects.filter(customer_id=customer_id), "computed_tier"),
+        o_tier=first(override, "tier"),
+        o_reason=first(override, "reason"),
+        o_expires=first(override, "expires_at"),
+        o_created=first(override, "created_at"),
+        o_by=first(override, "created_by__username"),
+    )
+
+
+# The same statement on every customer page: compiled once (tenure.lib.prepared), only re-bound.
+_TIER_PANEL = Prepared(_tier_panel_rows)
+
+
 def customer_tier_panel(customer, user, *, history: int = 0) -> dict:
     """What the customer page shows about the tier, in one query: the tier definitions with the
     customer's computed tier and active override as constant columns (uncorrelated subqueries,
     evaluated once). With ``history``, also the latest that many changes (one more query); the
     customer page loads them on demand (``tier_views.customer_tier_history``), keeping its budget.
     ``customer`` has already passed the visibility door."""
-    from django.db.models import Subquery
+    from tenure.value.models import TierChange
 
-    from tenure.value.models import TierChange, TierOverride
-
-    override = TierOverride.objects.filter(customer_id=customer.pk, ended_at__isnull=True)
-
-    def first(qs, field):
-        return Subquery(qs.values(field)[:1])
-
-    tiers = list(
-        TierDefinition.objects.order_by("position", "id").annotate(
-            c_computed=first(CustomerMetrics.objects.filter(customer_id=customer.pk), "computed_tier"),
-            o_tier=first(override, "tier"),
-            o_reason=first(override, "reason"),
-            o_expires=first(override, "expires_at"),
-            o_created=first(override, "created_at"),
-            o_by=first(override, "created_by__username"),
-        )
-    )
+    tiers = _TIER_PANEL(customer.pk)
     names = {t.code: t.name for t in tiers}
     head = tiers[0] if tiers else None
     entries = (

@@ -8,26 +8,31 @@ lives: the page (`customers/_timeline_items.html`), the "older entries" fragment
 answer to logging an interaction (`interactions/_logged.html`) all render entries through
 `{% timeline_entries %}` / `{% timeline_entry %}`.
 
-Values are escaped exactly as the template engine would: labels and user text by `format_html`,
-dates in the current time zone like the `date` filter, money through the `floatformat` filter.
+Values are escaped exactly as the template engine would: labels and user text with `html.escape`
+(what `django.utils.html.escape` does, without its lazy-string wrapper: `format_html` cost ~60% of
+the tag's calls), dates in the current time zone like the `date` filter, money like the
+`floatformat` filter.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
+from html import escape
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import numberformat
 from django.utils.formats import get_format
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 
 from tenure.commerce.models import Order
 from tenure.interactions.models import Interaction
 
 register = template.Library()
+
+# makemessages (xgettext) does not read calls inside f-strings: the plural used in one, for the catalogues.
+_CATALOGUE = (ngettext_lazy("%(n)s line", "%(n)s lines"),)
 
 ICONS = {"call": "☎", "visit": "⌂", "email": "✉", "chat": "✆", "complaint": "⚠", "survey": "☑"}
 DEFAULT_ICON = "✎"
@@ -40,11 +45,11 @@ class _Renderer:
 
     def __init__(self):
         self.tz = get_current_timezone()
-        self.kinds = {value: str(label) for value, label in Interaction.Kind.choices}
-        self.directions = {value: str(label) for value, label in Interaction.Direction.choices}
-        self.channels = {value: str(label) for value, label in Order.Channel.choices}
-        self.order_label, self.return_label = gettext("Order"), gettext("Return")
-        self.margin_label = gettext("margin")
+        self.kinds = {value: escape(str(label)) for value, label in Interaction.Kind.choices}
+        self.directions = {value: escape(str(label)) for value, label in Interaction.Direction.choices}
+        self.channels = {value: escape(str(label)) for value, label in Order.Channel.choices}
+        self.order_label, self.return_label = escape(gettext("Order")), escape(gettext("Return"))
+        self.margin_label = escape(gettext("margin"))
         self.decimal_sep = get_format("DECIMAL_SEPARATOR")
         self.thousand_sep = get_format("THOUSAND_SEPARATOR")
         self.grouping = get_format("NUMBER_GROUPING")
@@ -61,13 +66,12 @@ class _Renderer:
             f"{d:f}", self.decimal_sep, 2, self.grouping, self.thousand_sep, force_grouping=True
         )
 
-    def when(self, value) -> SafeString:
+    def when(self, value) -> str:
         """`<time>` as the `date` filter shows it: ISO 8601 and "Y-m-d H:i" in the current time zone."""
         value = value.astimezone(self.tz)
-        return format_html(
-            '<time class="when" datetime="{}">{}</time>',
-            value.isoformat(),
-            f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}",
+        return (
+            f'<time class="when" datetime="{escape(value.isoformat())}">'
+            f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}</time>"
         )
 
     def order_url(self, order) -> str:
@@ -81,72 +85,56 @@ class _Renderer:
             return reverse("customers:order", args=[order.customer_id, order.pk])
         return f"{prefix}{order.pk}/"
 
-    def interaction(self, interaction) -> SafeString:
-        purpose = (
-            format_html('<span class="purpose">{}</span>', interaction.purpose) if interaction.purpose else ""
-        )
-        handled_by = format_html("· {}", interaction.handled_by) if interaction.handled_by_id else ""
+    def interaction(self, interaction) -> str:
+        kind = interaction.kind
+        purpose = f'<span class="purpose">{escape(interaction.purpose)}</span>' if interaction.purpose else ""
+        handled_by = f"· {escape(str(interaction.handled_by))}" if interaction.handled_by_id else ""
         memo = (
-            format_html('<div class="memo">{}</div>', linebreaksbr(interaction.memo, autoescape=True))
+            f'<div class="memo">{linebreaksbr(interaction.memo, autoescape=True)}</div>'
             if interaction.memo
             else ""
         )
-        return format_html(
-            '<li class="entry entry-interaction kind-{kind}" id="interaction-{pk}">\n'
-            '  <span class="icon" aria-hidden="true">{icon}</span>\n'
+        return (
+            f'<li class="entry entry-interaction kind-{escape(kind)}" id="interaction-{interaction.pk}">\n'
+            f'  <span class="icon" aria-hidden="true">{ICONS.get(kind, DEFAULT_ICON)}</span>\n'
             '  <div class="body">\n'
-            '    <div class="line1"><b>{kind_label}</b> <span class="badge">{direction}</span>\n'
-            "      {purpose}\n"
-            '      <span class="muted">{handled_by}</span></div>\n'
-            "    {memo}\n"
+            f'    <div class="line1"><b>{self.kinds.get(kind) or escape(kind)}</b> '
+            f'<span class="badge">{self.directions.get(interaction.direction) or escape(interaction.direction)}'
+            "</span>\n"
+            f"      {purpose}\n"
+            f'      <span class="muted">{handled_by}</span></div>\n'
+            f"    {memo}\n"
             "  </div>\n"
-            "  {when}\n"
-            "</li>\n",
-            kind=interaction.kind,
-            pk=interaction.pk,
-            icon=ICONS.get(interaction.kind, DEFAULT_ICON),
-            kind_label=self.kinds.get(interaction.kind, interaction.kind),
-            direction=self.directions.get(interaction.direction, interaction.direction),
-            purpose=purpose,
-            handled_by=handled_by,
-            memo=memo,
-            when=self.when(interaction.occurred_at),
+            f"  {self.when(interaction.occurred_at)}\n"
+            "</li>\n"
         )
 
-    def order(self, order) -> SafeString:
+    def order(self, order) -> str:
         n = order.line_count
-        return format_html(
-            '<li class="entry entry-order{return_class}">\n'
-            '  <span class="icon" aria-hidden="true">{icon}</span>\n'
+        returned = order.is_return
+        return (
+            f'<li class="entry entry-order{" entry-return" if returned else ""}">\n'
+            f'  <span class="icon" aria-hidden="true">{"↩" if returned else "▦"}</span>\n'
             '  <div class="body">\n'
-            '    <div class="line1"><a href="{url}"><b>{label} {number}</b></a>\n'
-            '      <span class="num">{total} {currency}</span>\n'
-            '      <span class="muted">{lines} · {margin_label} {margin} · {channel}</span></div>\n'
+            f'    <div class="line1"><a href="{escape(self.order_url(order))}"><b>'
+            f"{self.return_label if returned else self.order_label} {escape(order.number)}</b></a>\n"
+            f'      <span class="num">{escape(self.money(order.total))} {escape(order.currency)}</span>\n'
+            f'      <span class="muted">{escape(ngettext("%(n)s line", "%(n)s lines", n) % {"n": n})} · '
+            f"{self.margin_label} {escape(self.money(order.margin))} · "
+            f"{self.channels.get(order.channel) or escape(order.channel)}</span></div>\n"
             "  </div>\n"
-            "  {when}\n"
-            "</li>\n",
-            return_class=" entry-return" if order.is_return else "",
-            icon="↩" if order.is_return else "▦",
-            url=self.order_url(order),
-            label=self.return_label if order.is_return else self.order_label,
-            number=order.number,
-            total=self.money(order.total),
-            currency=order.currency,
-            lines=ngettext("%(n)s line", "%(n)s lines", n) % {"n": n},
-            margin_label=self.margin_label,
-            margin=self.money(order.margin),
-            channel=self.channels.get(order.channel, order.channel),
-            when=self.when(order.ordered_at),
+            f"  {self.when(order.ordered_at)}\n"
+            "</li>\n"
         )
 
-    def entry(self, entry) -> SafeString:
+    def entry(self, entry) -> str:
         return self.order(entry.obj) if entry.kind == "order" else self.interaction(entry.obj)
 
 
 @register.simple_tag
 def timeline_entry(entry) -> SafeString:
     """One timeline `Entry` (tenure.interactions.selectors) as its `<li>`."""
-    return _Renderer().entry(entry)
+    return mark_safe(_Renderer().entry(entry))  # noqa: S308 - every value escaped
 
 
 @register.simple_tag

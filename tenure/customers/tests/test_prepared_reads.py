@@ -85,14 +85,44 @@ def test_another_customers_rows_are_not_mixed_in(agent, customer):
 
 
 def test_refuses_shapes_it_cannot_rebuild(db):
-    with pytest.raises(ValueError, match="once"):
-        Prepared(lambda pk: Customer.objects.filter(pk=pk) | Customer.objects.filter(referred_by_id=pk))(1)
-    with pytest.raises(ValueError, match="fields"):
-        Prepared(lambda pk: Customer.objects.filter(pk=pk).select_related("owner"))(1)
+    with pytest.raises(ValueError, match="marker must occur"):
+        Prepared(lambda pk: Customer.objects.filter(pk=1))(1)
     with pytest.raises(ValueError, match="fields"):
         Prepared(lambda pk: Customer.objects.filter(pk=pk).only("name"))(1)
+    with pytest.raises(ValueError, match="fields"):
+        Prepared(lambda pk: Customer.objects.filter(pk=pk).select_related("owner").defer("owner__email"))(1)
     with pytest.raises(ValueError, match="only"):
         Prepared(lambda pk: Customer.objects.filter(pk=pk).values_list("name"))(1)
+
+
+def test_the_value_is_bound_wherever_the_marker_occurs(agent, customer):
+    friend = customer_create(actor=agent, name="Friend", referred_by=customer)
+    customer_create(actor=agent, name="Stranger")
+    either = Prepared(
+        lambda pk: (Customer.objects.filter(pk=pk) | Customer.objects.filter(referred_by_id=pk)).order_by(
+            "id"
+        )
+    )
+    assert [c.pk for c in either(customer.pk)] == [customer.pk, friend.pk]
+    assert [c.pk for c in either(friend.pk)] == [friend.pk]
+
+
+def test_select_related_rows_equal_the_orm(agent, teammate, customer):
+    customer_create(actor=agent, name="No owner")
+    Customer.objects.filter(pk=customer.pk).update(representative=teammate, referred_by=None)
+    related = ("owner", "representative", "team", "referred_by")
+    mine = Prepared(lambda pk: Customer.objects.filter(pk__gte=pk).select_related(*related).order_by("id"))
+    theirs = list(Customer.objects.filter(pk__gte=customer.pk).select_related(*related).order_by("id"))
+    rows = mine(customer.pk)
+    _same_rows(rows, theirs)
+    with CaptureQueriesContext(connection) as queries:
+        for a, b in zip(rows, theirs, strict=True):
+            for name in related:
+                x, y = getattr(a, name), getattr(b, name)
+                assert (x is None and y is None) or (type(x) is type(y) and x.pk == y.pk), name
+                if x is not None:
+                    _same_rows([x], [y])
+    assert len(queries) == 0  # the related rows came with the statement
 
 
 def test_tags_of_a_page_equal_the_prefetch(agent):

@@ -203,3 +203,47 @@ def test_forms_with_a_callable_initial_are_not_cached():
     with translation.override("en"):
         assert 'value="fresh"' in tenure_ui.form_fields(StampForm(), "customers/_form_fields.html")
     assert tenure_ui._BLANK_FORMS == {}
+
+
+URLS = [
+    ("core:home", ()),
+    ("customers:list", ()),
+    ("accounts:logout", ()),
+    ("customers:history", (1,)),
+    ("customers:preferences", (12345678901,)),
+    ("interactions:log", (7,)),
+    ("customers:contact_edit", (3, 40)),
+    ("customers:address_remove", (999, 1)),
+    ("customers:order", (5, 0)),
+]
+
+
+@pytest.mark.parametrize("name, args", URLS)
+def test_cached_url_is_what_the_url_tag_gives(name, args):
+    from django.urls import set_script_prefix
+
+    placeholders = " ".join(f"a{i}" for i in range(len(args)))
+    old = Template(f"{{% url '{name}' {placeholders} %}}")
+    new = Template(f"{{% load tenure_ui %}}{{% cached_url '{name}' {placeholders} %}}")
+    context = {f"a{i}": a for i, a in enumerate(args)}
+    try:
+        for prefix in ("/", "/crm/"):  # a deployment under a sub-path
+            set_script_prefix(prefix)
+            for _ in range(2):  # the first call reverses, the second formats
+                assert new.render(Context(context)) == old.render(Context(context))
+                assert new.render(Context(context)).startswith(prefix)
+    finally:
+        set_script_prefix("/")
+
+
+def test_cached_url_reverses_what_it_cannot_format():
+    from django.urls import NoReverseMatch
+
+    old = Template("{% url 'customers:history' pk %}")
+    new = Template("{% load tenure_ui %}{% cached_url 'customers:history' pk %}")
+    assert new.render(Context({"pk": "12"})) == old.render(Context({"pk": "12"}))  # a string id
+    for bad in (-1, "x"):
+        with pytest.raises(NoReverseMatch):
+            new.render(Context({"pk": bad}))
+    with pytest.raises(NoReverseMatch):
+        Template("{% load tenure_ui %}{% cached_url 'no:such' 1 %}").render(Context({}))

@@ -1,0 +1,276 @@
+"""The customer page's fixed cards (value summary, "who they are", preferences), rendered in Python.
+
+These three cards cost ~45 `{% translate %}` tags, ~60 variable look-ups and a dozen filters on
+every customer page (≈5,000 Python calls); here the labels are looked up once per card (as
+`{% translate %}` shows them: not escaped) and values are escaped with `html.escape` (what
+`django.utils.html.escape` does, without its lazy-string wrapper) after the same localisation the
+template engine applies (`localize`, the current time zone for datetimes). The markup is exactly
+what `customers/detail.html` rendered before (a test renders the old markup and these tags for
+customers with and without every optional field, in both languages).
+"""
+
+from datetime import datetime
+from html import escape
+from urllib.parse import quote
+
+from django import template
+from django.template.defaultfilters import floatformat, linebreaksbr
+from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_noop, ngettext, ngettext_lazy
+
+from tenure.customers.templatetags.tenure_ui import cached_url, phone
+
+register = template.Library()
+
+
+# makemessages (xgettext) does not read calls inside f-strings: every label used below, for the
+# catalogues (the calls below look them up in the active language).
+_CATALOGUE = (
+    gettext_noop("Repeat buyer"),
+    gettext_noop("First-time buyer"),
+    gettext_noop("No purchase yet"),
+    gettext_noop("Value summary"),
+    gettext_noop("Lifetime revenue"),
+    gettext_noop("Lifetime margin"),
+    gettext_noop("Orders"),
+    gettext_noop("Average order"),
+    gettext_noop("Buyer"),
+    gettext_noop("First / last purchase"),
+    gettext_noop("Tenure"),
+    gettext_noop("Who they are"),
+    gettext_noop("Kind"),
+    gettext_noop("Other name"),
+    gettext_noop("Mobile"),
+    gettext_noop("Phone"),
+    gettext_noop("Email"),
+    gettext_noop("Gender"),
+    gettext_noop("Birthday"),
+    gettext_noop("Language"),
+    gettext_noop("Industry"),
+    gettext_noop("Source"),
+    gettext_noop("Stage"),
+    gettext_noop("Owner"),
+    gettext_noop("Team"),
+    gettext_noop("Representative"),
+    gettext_noop("Referred by"),
+    gettext_noop("Referrals"),
+    gettext_noop("Wants a manager"),
+    gettext_noop("Yes"),
+    gettext_noop("No"),
+    gettext_noop("Tags"),
+    gettext_noop("Customer since"),
+    gettext_noop("edit"),
+    gettext_noop("not recorded"),
+    gettext_noop("Preferences & consent"),
+    gettext_noop("Do not contact"),
+    gettext_noop("DO NOT CONTACT"),
+    gettext_noop("Channels allowed"),
+    gettext_noop("Preferred channel"),
+    gettext_noop("At most"),
+    gettext_noop("Service style"),
+    gettext_noop("Consent"),
+    ngettext_lazy("%(n)s return", "%(n)s returns"),
+    ngettext_lazy("%(n)s day", "%(n)s days"),
+    ngettext_lazy("%(n)s contact a month", "%(n)s contacts a month"),
+)
+
+
+def _text(value) -> str:
+    """`{{ value }}`: localised (numbers, dates) and escaped."""
+    return escape(str(localize(value)))
+
+
+def _or_dash(value) -> str:
+    """`{{ value|default:"—" }}`."""
+    return _text(value) if value else "—"
+
+
+def _day(value) -> str:
+    """`{{ value|date:"Y-m-d" }}` (a datetime in the current time zone)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
+def _minute(value) -> str:
+    """`{{ value|date:"Y-m-d H:i" }}`."""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}"
+
+
+def stats_card(summary: dict) -> str:
+    returns = summary["returns"]
+    returns_html = (
+        f'<small class="muted">{ngettext("%(n)s return", "%(n)s returns", returns) % {"n": _text(returns)}}'
+        "</small>"
+        if returns
+        else ""
+    )
+    buyer = summary["buyer_type"]
+    if buyer == "repeat":
+        buyer_html = f'<span class="badge badge-good">{gettext("Repeat buyer")}</span>'
+    elif buyer == "first_time":
+        buyer_html = f'<span class="badge badge-warn">{gettext("First-time buyer")}</span>'
+    else:
+        buyer_html = f'<span class="badge">{gettext("No purchase yet")}</span>'
+    average = summary["average_order"]
+    first = summary["first"]
+    days = summary["tenure_days"]
+    row = '        <div class="stat"><small>'
+    return "".join(
+        [
+            f'<section class="card stats-card" aria-label="{gettext("Value summary")}">\n',
+            '      <div class="stats">\n',
+            f"{row}{gettext('Lifetime revenue')}</small><b>{floatformat(summary['revenue'], '2g')}</b></div>\n",
+            f"{row}{gettext('Lifetime margin')}</small><b>{floatformat(summary['margin'], '2g')}</b></div>\n",
+            f"{row}{gettext('Orders')}</small><b>{_text(summary['orders'])}</b>{returns_html}</div>\n",
+            f"{row}{gettext('Average order')}</small><b>",
+            floatformat(average, "2g") if average is not None else "—",
+            "</b></div>\n",
+            f"{row}{gettext('Buyer')}</small><b>{buyer_html}</b></div>\n",
+            f'{row}{gettext("First / last purchase")}</small><b class="small">',
+            f"{_day(first)} → {_day(summary['last'])}" if first else "—",
+            "</b></div>\n",
+            f"{row}{gettext('Tenure')}</small><b>",
+            ngettext("%(n)s day", "%(n)s days", days) % {"n": _text(days)} if days is not None else "—",
+            "</b></div>\n",
+            "      </div>\n",
+            "    </section>",
+        ]
+    )
+
+
+def facts_card(customer, tags, referrals_count) -> str:
+    c = customer
+    pad = "        "
+    lines = [
+        '<section class="card">',
+        f"      <h2>{gettext('Who they are')}</h2>",
+        '      <dl class="kv">',
+        f"{pad}<dt>{gettext('Kind')}</dt><dd>{_text(c.get_kind_display())}</dd>",
+        pad + (f"<dt>{gettext('Other name')}</dt><dd>{_text(c.alt_name)}</dd>" if c.alt_name else ""),
+        f"{pad}<dt>{gettext('Mobile')}</dt><dd>"
+        + (f'<a href="tel:{_text(c.mobile)}">{_text(phone(c.mobile))}</a>' if c.mobile else "—")
+        + "</dd>",
+        pad
+        + (
+            f'<dt>{gettext("Phone")}</dt><dd><a href="tel:{_text(c.phone)}">{_text(phone(c.phone))}</a></dd>'
+            if c.phone
+            else ""
+        ),
+        f"{pad}<dt>{gettext('Email')}</dt><dd>"
+        + (f'<a href="mailto:{_text(c.email)}">{_text(c.email)}</a>' if c.email else "—")
+        + "</dd>",
+        pad + (f"<dt>{gettext('Gender')}</dt><dd>{_text(c.get_gender_display())}</dd>" if c.gender else ""),
+        pad + (f"<dt>{gettext('Birthday')}</dt><dd>{_day(c.birthday)}</dd>" if c.birthday else ""),
+        pad
+        + (f"<dt>{gettext('Language')}</dt><dd>{_text(c.get_language_display())}</dd>" if c.language else ""),
+        pad + (f"<dt>{gettext('Industry')}</dt><dd>{_text(c.industry)}</dd>" if c.industry else ""),
+        f"{pad}<dt>{gettext('Source')}</dt><dd>{_or_dash(c.source)}</dd>",
+        f"{pad}<dt>{gettext('Stage')}</dt><dd>{_text(c.get_lifecycle_stage_display())}</dd>",
+        f"{pad}<dt>{gettext('Owner')}</dt><dd>{_or_dash(c.owner)}</dd>",
+        f"{pad}<dt>{gettext('Team')}</dt><dd>{_or_dash(c.team)}</dd>",
+        f"{pad}<dt>{gettext('Representative')}</dt><dd><b>{_or_dash(c.representative)}</b></dd>",
+    ]
+    referred_by = c.referred_by
+    lines.append(
+        f"{pad}<dt>{gettext('Referred by')}</dt><dd>"
+        + (
+            f'<a href="{_text(referred_by.get_absolute_url())}">{_text(referred_by.name)}</a>'
+            if referred_by
+            else "—"
+        )
+        + "</dd>"
+    )
+    lines.append(f"{pad}<dt>{gettext('Referrals')}</dt><dd>{_text(referrals_count)}</dd>")
+    lines.append(
+        f"{pad}<dt>{gettext('Wants a manager')}</dt><dd>"
+        + (f"<b>{gettext('Yes')}</b>" if c.wants_manager else gettext("No"))
+        + "</dd>"
+    )
+    if tags:
+        list_url = escape(cached_url("customers:list"))
+        tag_html = "".join(
+            f'<a class="badge" href="{list_url}?tag={escape(quote(str(t.name), safe="/"))}">{_text(t.name)}</a> '
+            for t in tags
+        )
+    else:
+        tag_html = "—"
+    lines.append(f"{pad}<dt>{gettext('Tags')}</dt><dd>{tag_html}</dd>")
+    attributes = c.attributes.items() if c.attributes else ()
+    lines.append(pad + "".join(f"<dt>{_text(k)}</dt><dd>{_text(v)}</dd>" for k, v in attributes))
+    lines += [
+        f"{pad}<dt>{gettext('Customer since')}</dt><dd>{_day(c.created_at)}</dd>",
+        "      </dl>",
+        "      " + (f'<p class="notes">{linebreaksbr(c.notes, autoescape=True)}</p>' if c.notes else ""),
+        "    </section>",
+    ]
+    return "\n".join(lines)
+
+
+def preferences_card(customer, channel_labels, can_write: bool) -> str:
+    c = customer
+    pad = "        "
+    edit = (
+        f' <a class="small" href="{escape(cached_url("customers:preferences", c.pk))}">{gettext("edit")}</a>'
+        if can_write
+        else ""
+    )
+    n = c.max_contacts_per_month
+    if c.consent_given_at:
+        consent = _minute(c.consent_given_at) + (f" · {_text(c.consent_method)}" if c.consent_method else "")
+    else:
+        consent = gettext("not recorded")
+    return "\n".join(
+        [
+            '<section class="card" id="preferences">',
+            f"      <h2>{gettext('Preferences & consent')}{edit}</h2>",
+            '      <dl class="kv">',
+            f"{pad}<dt>{gettext('Do not contact')}</dt><dd>"
+            + (
+                f'<span class="badge badge-bad">{gettext("DO NOT CONTACT")}</span>'
+                if c.do_not_contact
+                else gettext("No")
+            )
+            + "</dd>",
+            f"{pad}<dt>{gettext('Channels allowed')}</dt><dd>"
+            + (", ".join(escape(str(label)) for label in channel_labels) or "—")
+            + "</dd>",
+            f"{pad}<dt>{gettext('Preferred channel')}</dt><dd>{_or_dash(c.get_preferred_channel_display())}</dd>",
+            f"{pad}<dt>{gettext('At most')}</dt><dd>"
+            + (
+                ngettext("%(n)s contact a month", "%(n)s contacts a month", n) % {"n": _text(n)}
+                if n is not None
+                else "—"
+            )
+            + "</dd>",
+            f"{pad}<dt>{gettext('Service style')}</dt><dd>{_text(c.get_service_style_display())}</dd>",
+            f"{pad}<dt>{gettext('Consent')}</dt><dd>{consent}</dd>",
+            "      </dl>",
+            "    </section>",
+        ]
+    )
+
+
+@register.simple_tag(takes_context=True)
+def customer_stats_card(context) -> str:
+    return mark_safe(stats_card(context["summary"]))  # noqa: S308 - every value escaped
+
+
+@register.simple_tag(takes_context=True)
+def customer_facts_card(context) -> str:
+    return mark_safe(  # noqa: S308 - every value escaped
+        facts_card(context["customer"], context["tags"], context["referrals_count"])
+    )
+
+
+@register.simple_tag(takes_context=True)
+def customer_preferences_card(context) -> str:
+    return mark_safe(  # noqa: S308 - every value escaped
+        preferences_card(context["customer"], context["channel_labels"], context["can_write"])
+    )
