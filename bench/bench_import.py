@@ -244,12 +244,13 @@ def last_json(text: str) -> dict | None:
 
 
 def timed_import(kind: str, path: Path, env: dict, timeout: float, tag: str, *extra: str) -> dict:
-    report = DATA_DIR / "import" / f"report-{tag}-{kind}.csv"
+    out_dir = path.parent  # reports and outputs beside the files (--dir)
+    report = out_dir / f"report-{tag}-{kind}.csv"
     cmd = [*TENURE, "import", kind, str(path), "--report", str(report), *extra]
     if kind == "customers":
         cmd += ["--owner", OWNER]
     log(f"[{tag}] tenure import {kind} {path.name} {' '.join(extra)}…")
-    res = run_child(cmd, env, timeout, DATA_DIR / "import" / f"out-{tag}-{kind}.txt")
+    res = run_child(cmd, env, timeout, out_dir / f"out-{tag}-{kind}.txt")
     summary = last_json(res.pop("output"))
     rows = (summary or {}).get("rows")
     res["summary"] = summary
