@@ -8,8 +8,6 @@ import re
 import unicodedata
 from functools import cache
 
-from pypinyin import Style, pinyin
-
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+")
@@ -38,6 +36,10 @@ def char_readings(char: str) -> tuple[str, ...]:
     Cached per character (about 20k CJK characters in use): a name then costs a few dict look-ups
     instead of a pypinyin phrase analysis, which matters when an import indexes a million names.
     """
+    # Imported on first use: pypinyin loads its phrase dictionary (~1 s of CPU) on import, which an
+    # order import or a page that meets no Chinese name would pay for nothing.
+    from pypinyin import Style, pinyin
+
     readings = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
     return tuple(r.lower() for r in (readings[0] if readings else []) if r)
 
