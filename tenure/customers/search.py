@@ -218,7 +218,11 @@ def fts_doc(tokens: Iterable[str]) -> str:
 def tsvector_text(tokens: Iterable[str]) -> str:
     """The PostgreSQL entry in tsvector's input syntax (what COPY reads): each token quoted, quotes
     doubled and backslashes escaped, so it is taken verbatim, as array_to_tsvector would."""
-    return " ".join(["'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in sorted(tokens)])
+    ordered = sorted(tokens)
+    joined = "' '".join(ordered)
+    if ordered and "\\" not in joined and joined.count("'") == 2 * len(ordered) - 2:
+        return "'" + joined + "'"  # no token holds a quote or a backslash: nothing to escape
+    return " ".join(["'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in ordered])
 
 
 _TSVECTOR_LEXEME = re.compile(r"'((?:[^'\\]|''|\\.)*)'")
