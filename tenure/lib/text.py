@@ -4,6 +4,7 @@ Search needs, for 张伟: the characters, full pinyin "zhangwei" and initials "z
 any syllable on ("wei", "w") so a part of the name finds it too.
 """
 
+import os
 import re
 import unicodedata
 from functools import cache
@@ -36,8 +37,11 @@ def char_readings(char: str) -> tuple[str, ...]:
     Cached per character (about 20k CJK characters in use): a name then costs a few dict look-ups
     instead of a pypinyin phrase analysis, which matters when an import indexes a million names.
     """
-    # Imported on first use: pypinyin loads its phrase dictionary (~1 s of CPU) on import, which an
-    # order import or a page that meets no Chinese name would pay for nothing.
+    # Imported on first use, without its phrase dictionary: loading it costs ~1 s of CPU in every
+    # process, and it never changes a single character's readings (no phrase of one character;
+    # tests/test_text.py compares every character pypinyin knows with and without it). Should
+    # pypinyin be imported elsewhere first, with phrases, the answers are the same.
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
     from pypinyin import Style, pinyin
 
     readings = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
