@@ -450,6 +450,9 @@ def insert_objects(model, objs: list, *, key: str | None) -> None:
             empty = [] if callable(f.default) and f.default is list else {}
             common[i] = (empty, f.get_db_prep_save(empty, connection))
     per_row = [(i, f, common.get(i)) for i, f in adapt if i not in stamped]
+    # Dates repeat (a day's orders): each distinct one is adapted once per call. Equal aware
+    # datetimes are the same instant, which is what the database stores for either.
+    adapted_dates: dict[int, dict] = {i: {} for i, f in adapt if isinstance(f, models.DateField)}
     adapt_decimal = connection.ops.adapt_decimalfield_value
     ids: list[int] | None = None
     if key is not None and connection.vendor == "postgresql":
@@ -469,7 +472,15 @@ def insert_objects(model, objs: list, *, key: str | None) -> None:
                 # What DecimalField.get_db_prep_save gives for a Decimal, without copying it first.
                 row[i] = adapt_decimal(value, model_field.max_digits, model_field.decimal_places)
             elif value is not None:
-                row[i] = model_field.get_db_prep_save(value, connection)
+                seen = adapted_dates.get(i)
+                if seen is None:
+                    row[i] = model_field.get_db_prep_save(value, connection)
+                else:
+                    as_key = (type(value), value)
+                    done = seen.get(as_key)
+                    if done is None:
+                        done = seen[as_key] = model_field.get_db_prep_save(value, connection)
+                    row[i] = done
         if ids is not None:
             row.append(ids[n])
         rows.append(row)

@@ -54,6 +54,7 @@ class OrderImporter(Importer):
         self.order_field = next((h for h, f in self.mapping.items() if f == "order_id"), None)
         self.written: set[str] = set()  # order numbers written in this run (fragments append)
         self.tz = timezone.get_current_timezone()  # naive dates are read in it (looked up once)
+        self.default_currency = settings.TENURE_CURRENCY
 
     def parsers(self) -> list[tuple[str, object, bool]]:
         """(field, function reading a cell, required), in the order errors are reported; built once."""
@@ -73,8 +74,8 @@ class OrderImporter(Importer):
                 ("quantity", F.cached(lambda v: F.decimal(v, places=3, max_digits=12)), True),
                 ("unit_price", price, True),
                 ("cost", price, False),
-                ("currency", self.currency, False),
-                ("channel", lambda v: F.choice(v, CHANNEL_CHOICES, channel), False),
+                ("currency", F.cached(self.currency), False),
+                ("channel", F.cached(lambda v: F.choice(v, CHANNEL_CHOICES, channel)), False),
             ]
         return cache
 
@@ -105,7 +106,7 @@ class OrderImporter(Importer):
         quantity = values["quantity"]
         unit_price = values["unit_price"]
         cost = values["cost"]
-        currency = values["currency"] or settings.TENURE_CURRENCY
+        currency = values["currency"] or self.default_currency
         channel = values["channel"] or Order.Channel.OTHER
         if quantity is not None and quantity == 0:
             errors.append(("quantity", _("Quantity cannot be zero.")))
