@@ -49,7 +49,7 @@ from django.db import connection
 from django.db.models import Q
 
 from tenure.lib.phone import national_digits, phone_digits
-from tenure.lib.text import fold, has_cjk, latin_words, pinyin_syllables, surname_readings
+from tenure.lib.text import char_readings, fold, has_cjk, latin_words, pinyin_syllables, surname_readings
 
 TOKEN_MAX = 64
 NARROW_TERM = 2000  # a query matching at most this many entries is resolved to an id list first
@@ -72,6 +72,8 @@ def _name_tokens(name: str) -> frozenset[str]:
 
 
 def _compute_name_tokens(name: str) -> set[str]:
+    if _CJK_ONLY.fullmatch(name):
+        return _chinese_name_tokens(name)
     tokens: set[str] = set()
     folded = fold(name)
     if not folded:
@@ -95,7 +97,27 @@ def _compute_name_tokens(name: str) -> set[str]:
     return tokens
 
 
+# A name of CJK unified ideographs only (most Chinese names): fold leaves it as it is, it is one CJK
+# run and has no Latin words, so its tokens are its suffixes and its syllables' (the same set the
+# general path gives; tests/test_search_tokens.py checks both against the reference).
+_CJK_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+def _chinese_name_tokens(name: str) -> set[str]:
+    tokens = {name[i:] for i in range(len(name))}
+    readings = [char_readings(c) for c in name]
+    syllables = [r[0] for r in readings if r]
+    for i in range(len(syllables)):
+        tokens.add("".join(syllables[i:]))
+        tokens.add("".join(s[0] for s in syllables[i:]))
+    for reading in readings[0][1:]:
+        tokens.add(reading + "".join(syllables[1:]))
+        tokens.add(reading[0] + "".join(s[0] for s in syllables[1:]))
+    return tokens
+
+
 _CN_MOBILE_E164 = re.compile(r"^\+861[3-9]\d{9}$")
+_CN_MOBILE_ASCII = re.compile(r"\+861[3-9][0-9]{9}")
 REVERSED = "~"  # marks a reversed phone number: a suffix query becomes a prefix scan
 
 
@@ -104,6 +126,10 @@ def phone_tokens(e164: str) -> set[str]:
     national number reversed under a marker, so the tail of a number ("5678") is a prefix scan too."""
     if not e164:
         return set()
+    if _CN_MOBILE_ASCII.fullmatch(e164):
+        # An importer's +86 mobile: its digits are the E.164 less "+", its national number less "+86".
+        national = e164[3:]
+        return {e164[1:], national, REVERSED + national[::-1]}
     # The common +86 mobile needs no phonenumbers parse: its national number is the E.164 minus "+86".
     national = e164[3:] if _CN_MOBILE_E164.match(e164) else national_digits(e164)
     return {phone_digits(e164), national, REVERSED + national[::-1]}
@@ -134,7 +160,7 @@ def customer_tokens(customer, contacts: Iterable = ()) -> set[str]:
     for contact in contacts:
         tokens |= name_tokens(contact.name) | phone_tokens(contact.mobile) | email_tokens(contact.email)
     tokens.discard("")
-    if any(len(t) > TOKEN_MAX for t in tokens):
+    if tokens and max(map(len, tokens)) > TOKEN_MAX:
         tokens = {t[:TOKEN_MAX] for t in tokens}
     return without_prefixes(tokens)
 
@@ -218,7 +244,11 @@ def fts_doc(tokens: Iterable[str]) -> str:
 def tsvector_text(tokens: Iterable[str]) -> str:
     """The PostgreSQL entry in tsvector's input syntax (what COPY reads): each token quoted, quotes
     doubled and backslashes escaped, so it is taken verbatim, as array_to_tsvector would."""
-    return " ".join(["'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in sorted(tokens)])
+    ordered = sorted(tokens)
+    joined = "' '".join(ordered)
+    if ordered and "\\" not in joined and joined.count("'") == 2 * len(ordered) - 2:
+        return "'" + joined + "'"  # no token holds a quote or a backslash: nothing to escape
+    return " ".join(["'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in ordered])
 
 
 _TSVECTOR_LEXEME = re.compile(r"'((?:[^'\\]|''|\\.)*)'")

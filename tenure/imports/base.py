@@ -8,6 +8,7 @@ happens, so memory stays flat however long the file is.
 
 import csv
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -362,6 +363,15 @@ def search_tokens(customer) -> set[str]:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+
+
+def _copy_text(text: str) -> str:
+    """`text` escaped for COPY's text format (translated only when it needs it: str.translate with
+    a mapping looks up every character)."""
+    return text.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(text) else text
+
+
 def insert_search_docs(customers) -> None:
     """Insert the search entries of freshly created customers, one row per customer (COPY on
     PostgreSQL): the model-instance path costs more than the rest of a customer import."""
@@ -382,9 +392,7 @@ def copy_search_docs(entries) -> None:
     table = connection.ops.quote_name(DOC_TABLE)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            data = "".join(
-                [f"{pk}\t{tsvector_text(tokens).translate(_COPY_ESCAPES)}\n" for pk, tokens in entries]
-            )
+            data = "".join([f"{pk}\t{_copy_text(tsvector_text(tokens))}\n" for pk, tokens in entries])
             if data:
                 with cursor.cursor.copy(f"COPY {table} (customer_id, doc) FROM STDIN") as copy:
                     copy.write(data.encode())
@@ -442,6 +450,9 @@ def insert_objects(model, objs: list, *, key: str | None) -> None:
             empty = [] if callable(f.default) and f.default is list else {}
             common[i] = (empty, f.get_db_prep_save(empty, connection))
     per_row = [(i, f, common.get(i)) for i, f in adapt if i not in stamped]
+    # Dates repeat (a day's orders): each distinct one is adapted once per call. Equal aware
+    # datetimes are the same instant, which is what the database stores for either.
+    adapted_dates: dict[int, dict] = {i: {} for i, f in adapt if isinstance(f, models.DateField)}
     adapt_decimal = connection.ops.adapt_decimalfield_value
     ids: list[int] | None = None
     if key is not None and connection.vendor == "postgresql":
@@ -461,7 +472,15 @@ def insert_objects(model, objs: list, *, key: str | None) -> None:
                 # What DecimalField.get_db_prep_save gives for a Decimal, without copying it first.
                 row[i] = adapt_decimal(value, model_field.max_digits, model_field.decimal_places)
             elif value is not None:
-                row[i] = model_field.get_db_prep_save(value, connection)
+                seen = adapted_dates.get(i)
+                if seen is None:
+                    row[i] = model_field.get_db_prep_save(value, connection)
+                else:
+                    as_key = (type(value), value)
+                    done = seen.get(as_key)
+                    if done is None:
+                        done = seen[as_key] = model_field.get_db_prep_save(value, connection)
+                    row[i] = done
         if ids is not None:
             row.append(ids[n])
         rows.append(row)

@@ -149,11 +149,17 @@ def read_csv(binary: IO[bytes], encoding: str | None = None) -> Table:
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         start = reader.line_num + 1
+        width = len(headers)
         try:
             for values in reader:
-                row = _row_dict(headers, values)
-                if row is not None:
-                    yield start, row
+                # A full row of text cells (the usual case) is _row_dict's result without its
+                # per-cell work: the csv module gives str cells, which _cell_text leaves as they are.
+                if len(values) == width and any(not v.isspace() for v in values if v):
+                    yield start, dict(zip(headers, values, strict=True))
+                else:
+                    row = _row_dict(headers, values)
+                    if row is not None:
+                        yield start, row
                 start = reader.line_num + 1
         except csv.Error as exc:
             raise TableError(_("Line %(line)d: %(error)s") % {"line": start, "error": exc}) from exc

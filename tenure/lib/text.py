@@ -4,11 +4,10 @@ Search needs, for 张伟: the characters, full pinyin "zhangwei" and initials "z
 any syllable on ("wei", "w") so a part of the name finds it too.
 """
 
+import os
 import re
 import unicodedata
 from functools import cache
-
-from pypinyin import Style, pinyin
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SPACE = re.compile(r"\s+")
@@ -38,6 +37,13 @@ def char_readings(char: str) -> tuple[str, ...]:
     Cached per character (about 20k CJK characters in use): a name then costs a few dict look-ups
     instead of a pypinyin phrase analysis, which matters when an import indexes a million names.
     """
+    # Imported on first use, without its phrase dictionary: loading it costs ~1 s of CPU in every
+    # process, and it never changes a single character's readings (no phrase of one character;
+    # tests/test_text.py compares every character pypinyin knows with and without it). Should
+    # pypinyin be imported elsewhere first, with phrases, the answers are the same.
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+    from pypinyin import Style, pinyin
+
     readings = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
     return tuple(r.lower() for r in (readings[0] if readings else []) if r)
 

@@ -45,6 +45,28 @@ def test_tsvector_text_round_trips(tokens):
     assert search.parse_tsvector(search.tsvector_text(tokens)) == tokens
 
 
+def _ref_fts_encode(text: str) -> str:
+    """fts_encode by its definition, one character at a time."""
+    return "".join(c if c in "abcdefghijklmnopqrstuvwxyz0123456789" else f"_{ord(c):x}_" for c in text)
+
+
+def _ref_tsvector_text(tokens) -> str:
+    return " ".join(["'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in sorted(tokens)])
+
+
+@given(st.sets(st.text(max_size=8), max_size=6) | tokens_st)
+def test_entries_are_written_exactly_as_before_the_fast_paths(tokens):
+    """The fast paths of fts_encode, tsvector_text and the COPY escaping give the same text as the
+    plain definitions (what session 5 stored)."""
+    from tenure.imports.base import _COPY_ESCAPES, _copy_text
+
+    for token in tokens:
+        assert search.fts_encode(token) == _ref_fts_encode(token)
+    assert search.fts_doc(tokens) == " ".join(sorted(_ref_fts_encode(t) for t in tokens))
+    assert search.tsvector_text(tokens) == _ref_tsvector_text(tokens)
+    assert _copy_text(search.tsvector_text(tokens)) == _ref_tsvector_text(tokens).translate(_COPY_ESCAPES)
+
+
 @pytest.fixture
 def six(admin_user):
     return [customer_create(actor=admin_user, name=f"客户{i}") for i in range(6)]

@@ -339,3 +339,97 @@ def test_a_big_import_refreshes_statistics_and_the_visibility_map(tmp_path, agen
             cursor.execute("SELECT tbl FROM sqlite_stat1")
             assert "customers_customer" in {r[0] for r in cursor.fetchall()}
     assert tidy_after_import(kind="customers", rows=1) is False  # below the threshold
+
+
+def _raw_rows(table, column, ids):
+    """The rows of `table` whose `column` is in `ids` exactly as the database holds them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT * FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(ids))}) ORDER BY {column}",
+            list(ids),
+        )
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def test_new_customers_are_stored_as_the_orm_stores_them(tmp_path, agent, teammate):
+    """Every column of a customer created by the import (the set-based path: no Model.__init__, no
+    save()) holds what Django's own save() of the same customer writes, and its search entry what
+    search.reindex (model instances, bulk_create) writes."""
+    import datetime as dt
+
+    from django.db import connection
+
+    from tenure.customers import search
+    from tenure.customers.models import Tag
+
+    rows = _every_column(3, "a")
+    rows.append(["", "Only A Name", *[""] * (len(rows[0]) - 2)])
+    rows.append(["E9", "曾 Zoë", "", "", "0086 139 0000 0002", "", "", "", "", "", "", "", "", "", "", ""])
+    rows[-1] += ["VIP，学生", "", "", '{"x": [1, "二"]}']
+    summary = run_import("customers", write_csv(tmp_path / "all.csv", rows), "--owner", "agent")
+    assert summary["created"] == 5 and summary["rejected"] == 0, summary
+    ids = sorted(Customer.objects.values_list("pk", flat=True))
+    imported = _raw_rows("customers_customer", "id", ids)
+    docs = _raw_rows("customers_searchdoc", "customer_id", ids)
+    tags = {c.pk: sorted(c.tags.values_list("name", flat=True)) for c in Customer.objects.all()}
+
+    team_a = agent.teams.get()
+    expected = []
+    for i in range(3):
+        expected.append(
+            dict(
+                external_id=f"E{i}", name=f"张a{i}", alt_name="Alta", kind="company",
+                mobile=f"+861380000{i:04d}", phone=f"+86106552{i:04d}", email=f"e{i}a@example.com",
+                gender="f", birthday=dt.date(1990, 1, 2), language="en", industry="inda",
+                source="srca", lifecycle_stage="active", owner=agent, team=team_a,
+                representative=teammate, notes="note a", do_not_contact=True,
+                attributes={"k": "a", "company": "公司a"},
+            )
+        )  # fmt: skip
+    expected.append(dict(name="Only A Name", owner=agent, team=team_a))
+    expected.append(
+        dict(external_id="E9", name="曾 Zoë", mobile="+8613900000002", owner=agent, team=team_a,
+             attributes={"x": [1, "二"]})
+    )  # fmt: skip
+    assert [tags[pk] for pk in ids] == [["ta"]] * 3 + [[], ["VIP", "学生"]]
+
+    # The same customers saved by the ORM, with the same id, uid and timestamps.
+    Customer.objects.all().delete()
+    for row, fields in zip(imported, expected, strict=True):
+        ref = Customer(id=row["id"], **fields)
+        ref.full_clean(exclude=["uid"])
+        ref.save()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE customers_customer SET uid = %s, created_at = %s, updated_at = %s WHERE id = %s",
+                [row["uid"], row["created_at"], row["updated_at"], row["id"]],
+            )
+    assert _raw_rows("customers_customer", "id", ids) == imported
+    search.reindex(ids)
+    assert _raw_rows("customers_searchdoc", "customer_id", ids) == docs
+    assert Tag.objects.count() == 3
+
+
+def test_assign_new_equals_assign_on_a_blank_customer(tmp_path, agent, teammate):
+    from tenure.imports import fields as F
+    from tenure.imports.customers import CustomerImporter, blank_customer
+
+    rows = _every_column(2, "z")
+    rows.append(["", "仅名字", *[""] * (len(rows[0]) - 2)])
+    mapping = F.resolve_mapping(F.CUSTOMERS, rows[0])
+    for owner in (agent, None):
+        importer = CustomerImporter(mapping=mapping, owner=owner)
+        for n, values in enumerate(rows[1:], start=2):
+            data = importer.parse(n, dict(zip(rows[0], values, strict=True)))
+            a, b = blank_customer(), blank_customer()
+            b.uid = a.uid
+            _changed, tags_a = importer.assign(a, data, set())
+            tags_b = importer.assign_new(b, data)
+            assert a.__dict__.keys() == b.__dict__.keys()
+            assert {k: v for k, v in a.__dict__.items() if k != "_state"} == {
+                k: v for k, v in b.__dict__.items() if k != "_state"
+            }
+            assert tags_a == tags_b

@@ -2,6 +2,7 @@
 
 import json
 
+from django.core import checks
 from django.core.management.base import BaseCommand, CommandError
 
 from tenure.accounts.models import User
@@ -14,6 +15,10 @@ class Command(BaseCommand):
         "Import customers, orders or interactions from a CSV (UTF-8, UTF-8 with BOM, GB18030; .csv.gz too) "
         "or XLSX file. Prints a JSON summary; rejected rows go to --report."
     )
+    # Only the model checks (0.05 s): the others are about serving pages (URLs, which import every
+    # view, templates, security, static files) and cost ~2 s of CPU per run, which a file import
+    # never uses. `tenure check`, `migrate` and `runserver` still run them all.
+    requires_system_checks = [checks.Tags.models]
 
     def add_arguments(self, parser):
         parser.add_argument("kind", help="customers, orders or interactions")
