@@ -1,7 +1,7 @@
 """Metrics derived when read (days since the first / last purchase / last contact, churn risk): a
 recompute a day later rewrites nothing that did not move, and Python, SQL, pages and the API agree."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -112,3 +112,44 @@ def test_unchanged_customers_are_not_even_locked(shop):
     run = metrics_recompute(as_of=AS_OF + timedelta(days=1), with_clv=False)
     assert run.detail["written"]["classify"] == 0
     assert versions() == before
+
+
+@pytest.mark.django_db
+def test_epoch_is_the_floor_of_whole_seconds_for_columns_and_constants():
+    """Epoch (the days-since metrics are differences of it) is floor(seconds since 1970), whether it
+    reads a column (date_part on PostgreSQL, strftime on SQLite) or a constant (computed in Python):
+    a fraction just under the next second, a whole second, and days either side of a boundary.
+    (SQLite's date functions keep milliseconds: a fraction within half a millisecond of the next
+    second reads as that second there, so the fraction here stops at .999.)"""
+    import math
+
+    from django.db.models import Value
+
+    from tenure.commerce.models import Order
+    from tenure.factories import CustomerFactory
+    from tenure.value.sql import Epoch, days_between
+    from tenure.value.tests.conftest import order
+
+    customer = CustomerFactory()
+    moments = [
+        datetime(2026, 11, 27, 23, 59, 59, 999000, tzinfo=UTC),
+        datetime(2026, 11, 28, 0, 0, 0, tzinfo=UTC),
+        datetime(2026, 11, 28, 0, 0, 0, 1, tzinfo=UTC),
+        datetime(2001, 2, 3, 4, 5, 6, 500000, tzinfo=UTC),
+    ]
+    for moment in moments:
+        order(customer, moment, 10, 5)
+    as_of = datetime(2026, 11, 29, 0, 0, 0, 500000, tzinfo=UTC)
+    rows = (
+        Order.objects.filter(customer=customer)
+        .annotate(
+            e=Epoch("ordered_at"),
+            k=Epoch(Value(as_of)),
+            days=days_between(Value(as_of), "ordered_at"),
+        )
+        .values_list("ordered_at", "e", "k", "days")
+    )
+    got = sorted(rows)
+    assert [e for _m, e, _k, _d in got] == sorted(math.floor(m.timestamp()) for m in moments)
+    assert {k for _m, _e, k, _d in got} == {math.floor(as_of.timestamp())}
+    assert [d for _m, _e, _k, d in got] == [9429, 1, 1, 1]
