@@ -297,6 +297,26 @@ def matching_ids(terms: list[str], limit: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def index_filter(text: str) -> Q:
+    """A Q on Customer that keeps the customers matching every term of `text`, as a semi-join
+    through the search index: the database reads the matches from the index (as ``matching_ids``)
+    and keeps the customers among them. For counting all the matches of a query (the list's capped
+    count), where ``search_filter``'s walk, built to find the newest page fast, would test every
+    visible customer when the matches are few among them (3.9 s for "zw" among an agent's 523k at
+    1M customers)."""
+    from django.db.models.expressions import RawSQL
+
+    from tenure.customers.models import SearchDoc
+
+    terms = query_terms(text)
+    if not terms:
+        return Q(pk__in=[])
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(SearchDoc._meta.db_table)
+        return Q(pk__in=RawSQL(f"SELECT customer_id FROM {table} WHERE doc @@ %s::tsquery", [tsquery(terms)]))
+    return Q(pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts_query(terms)]))
+
+
 def search_filter(text: str, within=None) -> Q:
     """A Q on Customer that keeps the customers matching every term of `text` (none for no terms).
     `within` is the queryset being searched (the user's visible customers): it lets a short query

@@ -104,7 +104,10 @@ def customer_list(request):
     for c in rows:
         c.listed_tags = tags.get(c.pk, [])  # read by {% customer_rows %}
     filtered = bool(q or any(filters.values()))
-    total = qs.order_by()[: COUNT_CAP + 1].count() if filtered else None
+    total = None
+    if filtered:
+        counted = customer_list_query(request.user, q=q, filters=filters, sort=sort, counting=True)
+        total = counted.order_by()[: COUNT_CAP + 1].count()
     params = {k: v for k, v in {"q": q, **filters, "sort": sort if sort != "-id" else ""}.items() if v}
     query = urlencode(params)
     return render(
