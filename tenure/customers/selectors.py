@@ -169,20 +169,20 @@ LIST_SORTS = {
 
 
 def customer_list(
-    user, *, q: str = "", filters: dict | None = None, sort: str = "-id", counting: bool = False
+    user, *, q: str = "", filters: dict | None = None, sort: str = "-id", all_matches: bool = False
 ):
     """Visible customers matching the search box and the list filters, sorted.
 
     `filters` may hold kind, stage, owner (user id), representative (user id), tag (name) and
-    dnc ("1" / "0"). Unknown values are ignored rather than failing the page. `counting`: the same
-    customers, the search read through the index (``search.index_filter``), for counting them all
-    rather than showing the newest page.
+    dnc ("1" / "0"). Unknown values are ignored rather than failing the page. `all_matches`: the
+    same customers, the search read through the index (``search.index_filter``), for reading all of
+    them (the list's count, the CSV export) rather than finding the newest page.
     """
     from tenure.customers.search import index_filter
 
     qs = Customer.objects.visible_to(user)
     if q:
-        qs = qs.filter(index_filter(q)) if counting else qs.search(q)
+        qs = qs.filter(index_filter(q)) if all_matches else qs.search(q)
     filters = filters or {}
     if filters.get("kind") in Customer.Kind.values:
         qs = qs.filter(kind=filters["kind"])

@@ -106,7 +106,7 @@ def customer_list(request):
     filtered = bool(q or any(filters.values()))
     total = None
     if filtered:
-        counted = customer_list_query(request.user, q=q, filters=filters, sort=sort, counting=True)
+        counted = customer_list_query(request.user, q=q, filters=filters, sort=sort, all_matches=True)
         total = counted.order_by()[: COUNT_CAP + 1].count()
     params = {k: v for k, v in {"q": q, **filters, "sort": sort if sort != "-id" else ""}.items() if v}
     query = urlencode(params)

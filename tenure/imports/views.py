@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tenure.customers.exporting import export_customers_response
-from tenure.customers.selectors import customers_for
 from tenure.imports.forms import MappingForm, UploadForm
 from tenure.imports.models import ImportJob
 from tenure.imports.services import ImportFailed, job_create, job_preview, job_start
@@ -98,8 +97,14 @@ def report(request, uid):
 @login_required
 @require_GET
 def export_customers(request):
-    queryset = customers_for(request.user)
-    q = request.GET.get("q", "").strip()
-    if q:
-        queryset = queryset.search(q)
+    """The customer list as CSV: the same search and filters as the list page it is linked from
+    (its export link carries the page's query), every match rather than a page, streamed in id
+    order."""
+    from tenure.customers.selectors import customer_list
+    from tenure.customers.views import FILTER_KEYS
+
+    q = request.GET.get("q", "").strip()[:200]
+    filters = {key: request.GET.get(key, "").strip() for key in FILTER_KEYS}
+    sort = request.GET.get("sort", "-id")
+    queryset = customer_list(request.user, q=q, filters=filters, sort=sort, all_matches=True)
     return export_customers_response(queryset, "customers.csv")

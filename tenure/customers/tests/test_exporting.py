@@ -105,3 +105,14 @@ def test_export_round_trips_through_the_importer(tmp_path, agent, teammate):
     assert c1.mobile == "+8613812345678" and c1.representative == teammate and c1.owner == agent
     assert c1.attributes == {"company": "某公司", "会员等级": "金卡"}
     assert sorted(c1.tags.values_list("name", flat=True)) == ["VIP", "老客户"]
+
+
+def test_export_keeps_the_list_filters_of_its_link(client_for, agent, customer):
+    """The list's export link carries its search and filters: the CSV holds what the list shows."""
+    customer_create(actor=agent, name="张伟国", lifecycle_stage=Customer.Stage.ACTIVE)
+    customer_create(actor=agent, name="李娜", lifecycle_stage=Customer.Stage.ACTIVE)
+    url = reverse("imports:export_customers")
+    rows = parse(client_for(agent).get(url, {"q": "zhangwei", "stage": "active"}))
+    assert [r["name"] for r in rows] == ["张伟国"]
+    rows = parse(client_for(agent).get(url, {"stage": "active"}))
+    assert sorted(r["name"] for r in rows) == ["张伟国", "李娜"]

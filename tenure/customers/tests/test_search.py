@@ -130,14 +130,14 @@ def test_a_broad_digit_term_matches_number_starts_and_tails(agent, monkeypatch):
 @pytest.mark.parametrize("text", ["张伟", "zw", "john smi", "5678", "华为", "acme.com", "vip-0042", "z"])
 def test_the_list_count_reads_the_same_customers_through_the_index(people, agent, outsider, text):
     """The list's capped count reads matches through the index (selectors.customer_list with
-    counting=True), the page through search_filter: both give the same customers, visibility kept."""
+    all_matches=True), the page through search_filter: both give the same customers, visibility kept."""
     from tenure.customers.selectors import customer_list
 
     listed = set(customer_list(agent, q=text).values_list("name", flat=True))
-    counted = set(customer_list(agent, q=text, counting=True).values_list("name", flat=True))
+    counted = set(customer_list(agent, q=text, all_matches=True).values_list("name", flat=True))
     assert counted == listed == found(agent, text)
     assert (text == "z") == (not counted)
-    assert not customer_list(outsider, q=text, counting=True).exists()
+    assert not customer_list(outsider, q=text, all_matches=True).exists()
 
 
 def test_the_list_page_shows_the_count_of_matches(people, agent, client):
