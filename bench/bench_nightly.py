@@ -19,6 +19,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True)
     parser.add_argument("--as-of", required=True, help="YYYY-MM-DD (UTC midnight)")
+    parser.add_argument("--full", action="store_true", help="Order and contact sums for every customer.")
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = args.db
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenure.settings")
@@ -29,7 +30,7 @@ def main() -> None:
 
     as_of = datetime.fromisoformat(args.as_of).replace(tzinfo=UTC)
     start = time.perf_counter()
-    run = metrics_recompute(as_of=as_of, with_clv=False)
+    run = metrics_recompute(as_of=as_of, with_clv=False, full=args.full)
     total = time.perf_counter() - start
     metrics_vacuum()
     out = {
@@ -39,6 +40,8 @@ def main() -> None:
         "written": run.detail["written"],
         "stage_changes": run.stage_changes,
         "tier_changes": run.detail["tier_changes"],
+        "base_mode": run.detail.get("base_mode"),
+        "base_customers": run.detail.get("base_customers"),
         "loadavg": os.getloadavg(),
     }
     print(json.dumps(out))

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenure.accounts import audit
@@ -235,9 +236,11 @@ def customer_merge(*, keep: Customer, drop: Customer, actor: User | None) -> Cus
         keep.external_id = drop_external
     elif drop_external:
         keep.attributes.setdefault("merged_external_ids", []).append(drop_external)
+    moved_at = timezone.now()
     moved = {
-        "orders": Order.objects.filter(customer=drop).update(customer=keep),
-        "interactions": Interaction.objects.filter(customer=drop).update(customer=keep),
+        # Stamped: the value recompute finds the customers whose orders changed by updated_at.
+        "orders": Order.objects.filter(customer=drop).update(customer=keep, updated_at=moved_at),
+        "interactions": Interaction.objects.filter(customer=drop).update(customer=keep, updated_at=moved_at),
         "contacts": Contact.objects.filter(customer=drop).update(customer=keep),
         "addresses": Address.objects.filter(customer=drop).update(customer=keep),
         "referrals": Customer.objects.filter(referred_by=drop).exclude(pk=keep.pk).update(referred_by=keep),

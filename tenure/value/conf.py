@@ -14,6 +14,10 @@ DEFAULTS: dict[str, Any] = {
     "nightly_hour": 2,
     # Rolling window of the "12-month" metrics, in days.
     "rolling_days": 365,
+    # A recompute brings the per-customer sums (orders, interactions) up to date only for the
+    # customers whose data or window changed since the last run; every this many days it recomputes
+    # them for all customers instead (None: only when asked, e.g. `tenure value recompute --full`).
+    "full_every_days": 7,
     # ABC: thresholds of cumulative share of value, in percent (A, B, C).
     "abc_thresholds": [80, 15, 5],
     # ABC value basis: "revenue" (net) or "margin" (net).

@@ -81,20 +81,26 @@ def net(field: str, prefix: str = "orders__"):
     )
 
 
-def base_metrics(*, as_of: datetime, rolling_days: int, marketing_attr: str, marketing_default) -> int:
-    """Revenue, margin, counts, dates and marketing cost for every customer (one statement)."""
+def base_metrics(
+    *, as_of: datetime, rolling_days: int, marketing_attr: str, marketing_default, only: str | None = None
+) -> int:
+    """Revenue, margin, counts, dates and marketing cost for every customer (one statement), or
+    only for the customers whose ids the SELECT ``only`` returns (see ``changed_customers_sql``)."""
     sql, params, columns = base_metrics_sql(
         as_of=as_of,
         rolling_days=rolling_days,
         marketing_attr=marketing_attr,
         marketing_default=marketing_default,
+        only=only,
     )
     return upsert_from_sql(
         CustomerMetrics, sql, params, columns, "customer_id", only_changed=True, touch=("computed_at",)
     )
 
 
-def base_metrics_sql(*, as_of: datetime, rolling_days: int, marketing_attr: str, marketing_default):
+def base_metrics_sql(
+    *, as_of: datetime, rolling_days: int, marketing_attr: str, marketing_default, only: str | None = None
+):
     """The SELECT of ``base_metrics`` as SQL text, its parameters and its column mapping.
 
     The orders are aggregated per customer on their own (GROUP BY the order's customer id, which
@@ -119,9 +125,13 @@ def base_metrics_sql(*, as_of: datetime, rolling_days: int, marketing_attr: str,
     last = Max("ordered_at", filter=purchase)
     n_orders = Count("id", filter=purchase)
     n_days = Count(TruncDate("ordered_at"), filter=purchase, distinct=True)
+    orders = Order.objects.filter(ordered_at__lte=as_of)
+    customers = Customer.objects.all()
+    if only is not None:
+        orders = orders.filter(customer_id__in=RawSQL(only, ()))
+        customers = customers.filter(id__in=RawSQL(only, ()))
     orders = (
-        Order.objects.filter(ordered_at__lte=as_of)
-        .order_by()
+        orders.order_by()
         .values("customer_id")
         .annotate(
             o_revenue=Sum(revenue),
@@ -149,7 +159,7 @@ def base_metrics_sql(*, as_of: datetime, rolling_days: int, marketing_attr: str,
         )
     )
     customers = (
-        Customer.objects.order_by()
+        customers.order_by()
         .annotate(
             m_marketing=Coalesce(
                 Cast(KeyTextTransform(marketing_attr, "attributes"), MONEY),
@@ -197,19 +207,22 @@ def base_metrics_sql(*, as_of: datetime, rolling_days: int, marketing_attr: str,
     )
 
 
-def contact_metrics(*, as_of: datetime, rolling_days: int) -> int:
+def contact_metrics(*, as_of: datetime, rolling_days: int, only: str | None = None) -> int:
     """Last contact and complaints in the rolling year: written for the customers with interactions
-    (only where they changed), cleared for those who no longer have any (merged away, deleted)."""
-    cleared = (
-        CustomerMetrics.objects.exclude(last_contact_at=None, complaints_12m=0)
-        .filter(~Exists(Interaction.objects.filter(customer=OuterRef("customer_id"), occurred_at__lte=as_of)))
-        .update(last_contact_at=None, complaints_12m=0)
-    )
+    (only where they changed), cleared for those who no longer have any (merged away, deleted).
+    With ``only`` (a SELECT of customer ids), for those customers alone."""
+    stored = CustomerMetrics.objects.exclude(last_contact_at=None, complaints_12m=0)
+    interactions = Interaction.objects.filter(occurred_at__lte=as_of)
+    if only is not None:
+        stored = stored.filter(customer_id__in=RawSQL(only, ()))
+        interactions = interactions.filter(customer_id__in=RawSQL(only, ()))
+    cleared = stored.filter(
+        ~Exists(Interaction.objects.filter(customer=OuterRef("customer_id"), occurred_at__lte=as_of))
+    ).update(last_contact_at=None, complaints_12m=0)
     since_12m = as_of - timedelta(days=rolling_days)
     last = Max("occurred_at")
     qs = (
-        Interaction.objects.filter(occurred_at__lte=as_of)
-        .order_by()
+        interactions.order_by()
         .values("customer_id")
         .annotate(
             c_last=last,
@@ -222,6 +235,62 @@ def contact_metrics(*, as_of: datetime, rolling_days: int) -> int:
         "complaints_12m": "c_complaints",
     }
     return cleared + upsert_from_queryset(CustomerMetrics, qs, columns, "customer_id", only_changed=True)
+
+
+def _window_moves(field: str, *, prev_as_of: datetime, as_of: datetime, rolling_days: int) -> Q:
+    """Rows whose ``field`` (a date) lies where moving the computation from ``prev_as_of`` to
+    ``as_of`` changes what they count for: between the two as-of times (in or out of "up to as-of")
+    or between the two starts of the rolling window (in or out of "the last 12 months")."""
+    lo, hi = sorted((prev_as_of, as_of))
+    window = timedelta(days=rolling_days)
+    return Q(**{f"{field}__gt": lo, f"{field}__lte": hi}) | Q(
+        **{f"{field}__gt": lo - window, f"{field}__lte": hi - window}
+    )
+
+
+def changed_customers_sql(
+    *, changes_since: datetime, prev_as_of: datetime, as_of: datetime, rolling_days: int
+) -> tuple[str, list]:
+    """The customers whose base and contact metrics can differ from those a complete earlier run
+    stored as of ``prev_as_of``: a SELECT of customer ids and its parameters.
+
+    A customer's metrics are a function of their orders, interactions and own row (the marketing
+    cost attribute), and of the as-of time. So they can only have moved for the customers
+    - with an order or interaction written since ``changes_since`` (every write path stamps
+      ``updated_at``: services, imports, the API; a merge moves the orders to the kept customer,
+      whose row it saves);
+    - whose own row was written since then (marketing cost; the kept side of a merge);
+    - with an order or interaction dated where the as-of and the rolling window moved
+      (``_window_moves``);
+    - without a stored row (created since, or rows removed by hand).
+    Orders and interactions never leave a customer except by a merge or by the customer's deletion
+    (which removes their metrics row with them).
+    """
+    from django.db import connection
+
+    from tenure.commerce.models import Order
+
+    moves = {"prev_as_of": prev_as_of, "as_of": as_of, "rolling_days": rolling_days}
+    parts = [
+        Order.objects.filter(Q(updated_at__gte=changes_since) | _window_moves("ordered_at", **moves))
+        .order_by()
+        .values("customer_id"),
+        Interaction.objects.filter(Q(updated_at__gte=changes_since) | _window_moves("occurred_at", **moves))
+        .order_by()
+        .values("customer_id"),
+        Customer.objects.filter(
+            Q(updated_at__gte=changes_since)
+            | ~Exists(CustomerMetrics.objects.filter(customer_id=OuterRef("pk")))
+        )
+        .order_by()
+        .values("id"),
+    ]
+    sqls, params = [], []
+    for qs in parts:
+        sql, p = qs.query.get_compiler(connection=connection).as_sql()
+        sqls.append(sql)
+        params.extend(p)
+    return " UNION ".join(sqls), params
 
 
 def referral_metrics() -> int:

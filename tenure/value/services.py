@@ -2,9 +2,10 @@
 
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -21,26 +22,89 @@ from tenure.value.models import (
     TierDefinition,
     TierOverride,
 )
-from tenure.value.sql import ANALYTIC_WORK_MEM, upsert_rows
+from tenure.value.sql import ANALYTIC_WORK_MEM, temp_table, upsert_rows
 
 log = logging.getLogger(__name__)
 
 
+# Clocks of the machines that write orders may run this far behind the database's.
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+def _changes_from(started_at: datetime) -> datetime:
+    """The earliest ``updated_at`` a write can carry and still be invisible to this transaction:
+    the start of the oldest other transaction still open on this database (it may commit rows
+    stamped before we started, after our snapshot), less the allowed clock skew. SQLite has one
+    writer at a time and the recompute's transaction is a write transaction: its start is enough."""
+    oldest = started_at
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT min(xact_start) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+            )
+            other = cursor.fetchone()[0]
+        if other is not None and other < oldest:
+            oldest = other
+    return oldest - CLOCK_SKEW
+
+
+def _base_key(conf: dict) -> dict:
+    """What the stored base and contact metrics depend on besides the data and the as-of time: an
+    earlier run computed with other settings cannot be brought up to date customer by customer."""
+    return {
+        "rolling_days": int(conf["rolling_days"]),
+        "marketing_cost_attribute": str(conf["marketing_cost_attribute"]),
+        "marketing_cost_default": str(conf["marketing_cost_default"]),
+        "time_zone": str(settings.TIME_ZONE),
+    }
+
+
+def _incremental_base(conf: dict, as_of: datetime, full: bool) -> tuple[MetricsRun | None, str]:
+    """The earlier run the base and contact steps can start from, or None and why not."""
+    if full:
+        return None, "asked"
+    prev = MetricsRun.objects.filter(status=MetricsRun.Status.OK).order_by("-started_at", "-id").first()
+    if prev is None:
+        return None, "first run"
+    detail = prev.detail or {}
+    if detail.get("base_key") != _base_key(conf) or not detail.get("changes_from"):
+        return None, "settings changed"
+    last_full = detail.get("base_full_at")
+    every = conf.get("full_every_days")
+    if every is not None and (
+        not last_full or datetime.fromisoformat(last_full) <= as_of - timedelta(days=int(every))
+    ):
+        return None, "weekly full run"
+    return prev, ""
+
+
 @transaction.atomic
-def metrics_recompute(*, actor=None, as_of: datetime | None = None, with_clv: bool = True) -> MetricsRun:
+def metrics_recompute(
+    *, actor=None, as_of: datetime | None = None, with_clv: bool = True, full: bool = False
+) -> MetricsRun:
     """Recompute every customer's metrics, RFM, ABC, lifetime value, churn risk and lifecycle stage.
 
     Each step is one set-based statement over all customers (see metrics.py); the lifetime-value
     fit is skipped, with the reason recorded in the run, when there is too little history.
+
+    The base metrics (orders) and contact metrics (interactions) are per-customer sums: unless
+    ``full`` is asked, the settings changed or the last full run is older than ``full_every_days``,
+    they are recomputed only for the customers whose data or window changed since the last
+    complete run (``metrics.changed_customers_sql``), which gives the same rows as a full run.
+    Everything ranked across customers (RFM, ABC, stages, tiers) is always computed for all.
     """
     conf = value_settings()
     as_of = as_of or timezone.now()
     run = MetricsRun.objects.create(as_of=as_of, actor=actor if getattr(actor, "pk", None) else None)
+    run.refresh_from_db(fields=["started_at"])
     if connection.vendor == "postgresql":
         # See sql.analytic_session: no JIT, sorts and windows in memory, for this transaction.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
             cursor.execute(f"SET LOCAL work_mem = '{ANALYTIC_WORK_MEM}'")
+    changes_from = _changes_from(run.started_at)
+    prev, full_reason = _incremental_base(conf, as_of, full)
     timings: dict[str, float] = {}
 
     def step(name, func, *args, **kwargs):
@@ -54,17 +118,53 @@ def metrics_recompute(*, actor=None, as_of: datetime | None = None, with_clv: bo
     def write_step(name, func, *args, **kwargs):
         written[name] = step(name, func, *args, **kwargs)
 
-    write_step(
-        "base",
-        metrics.base_metrics,
-        as_of=as_of,
-        rolling_days=int(conf["rolling_days"]),
-        marketing_attr=str(conf["marketing_cost_attribute"]),
-        marketing_default=conf["marketing_cost_default"],
-    )
-    write_step("contact", metrics.contact_metrics, as_of=as_of, rolling_days=int(conf["rolling_days"]))
+    rolling_days = int(conf["rolling_days"])
+    detail: dict = {
+        "base_key": _base_key(conf),
+        "changes_from": changes_from.isoformat(),
+        "base_full_at": as_of.isoformat() if prev is None else prev.detail.get("base_full_at"),
+    }
+
+    def base_steps(only):
+        write_step(
+            "base",
+            metrics.base_metrics,
+            as_of=as_of,
+            rolling_days=rolling_days,
+            marketing_attr=str(conf["marketing_cost_attribute"]),
+            marketing_default=conf["marketing_cost_default"],
+            only=only,
+        )
+        write_step("contact", metrics.contact_metrics, as_of=as_of, rolling_days=rolling_days, only=only)
+
+    if prev is None:
+        detail["base_mode"] = "full"
+        detail["base_full_reason"] = full_reason
+        base_steps(None)
+    else:
+        detail["base_mode"] = "changed"
+        detail["base_since_run"] = prev.pk
+        start = time.perf_counter()
+        sql, params = metrics.changed_customers_sql(
+            changes_since=datetime.fromisoformat(prev.detail["changes_from"]),
+            prev_as_of=prev.as_of,
+            as_of=as_of,
+            rolling_days=rolling_days,
+        )
+        with temp_table("tenure_value_changed", sql, params) as changed:
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(f"ANALYZE {changed}")
+                    cursor.execute(f"SELECT count(*) FROM {changed}")
+                    detail["base_customers"] = cursor.fetchone()[0]
+            else:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SELECT count(*) FROM {changed}")
+                    detail["base_customers"] = cursor.fetchone()[0]
+            timings["changed"] = round(time.perf_counter() - start, 3)
+            column = connection.ops.quote_name("customer_id")
+            base_steps(f"SELECT {column} FROM {changed}")
     write_step("referrals", metrics.referral_metrics)
-    detail: dict = {}
     if with_clv:
         start = time.perf_counter()
         try:

@@ -32,6 +32,11 @@ class Command(BaseCommand):
         rec = sub.add_parser("recompute", help="Recompute every customer's metrics, RFM, ABC, CLV and stage.")
         rec.add_argument("--as-of", help="Compute as of this date (default: now).")
         rec.add_argument("--no-clv", action="store_true", help="Skip the lifetime-value fit.")
+        rec.add_argument(
+            "--full",
+            action="store_true",
+            help="Recompute order and contact sums for every customer, not only those that changed.",
+        )
         rec.add_argument("--json", action="store_true")
 
         tie = sub.add_parser("tiers", help="Recompute tiers only (from the stored metrics); counts per tier.")
@@ -82,7 +87,7 @@ class Command(BaseCommand):
         from tenure.value.services import metrics_recompute, metrics_vacuum
 
         as_of = parse_date(opts["as_of"]) if opts["as_of"] else None
-        run = metrics_recompute(as_of=as_of, with_clv=not opts["no_clv"])
+        run = metrics_recompute(as_of=as_of, with_clv=not opts["no_clv"], full=opts["full"])
         metrics_vacuum()
         self.emit(
             {
