@@ -9,14 +9,12 @@ from decimal import Decimal
 
 from django.db.models import (
     BigIntegerField,
-    BooleanField,
     Case,
     CharField,
     Count,
     DateTimeField,
     DecimalField,
     Exists,
-    ExpressionWrapper,
     F,
     FloatField,
     IntegerField,
@@ -35,11 +33,9 @@ from django.db.models.functions import (
     Abs,
     Cast,
     Coalesce,
-    CumeDist,
     Floor,
     Greatest,
     Least,
-    NullIf,
     TruncDate,
 )
 from django.db.models.lookups import (
@@ -47,8 +43,6 @@ from django.db.models.lookups import (
     GreaterThan,
     GreaterThanOrEqual,
     In,
-    IsNull,
-    LessThan,
     LessThanOrEqual,
 )
 
@@ -368,20 +362,6 @@ def segment_for(r: int, fm: int) -> str:
     return ""
 
 
-def _segment(r, fm):
-    whens = [
-        When(
-            GreaterThanOrEqual(r, r_lo)
-            & LessThanOrEqual(r, r_hi)
-            & GreaterThanOrEqual(fm, fm_lo)
-            & LessThanOrEqual(fm, fm_hi),
-            then=Value(str(name)),
-        )
-        for name, (r_lo, r_hi), (fm_lo, fm_hi) in SEGMENT_RULES
-    ]
-    return Case(*whens, default=Value(""), output_field=CharField())
-
-
 def _stage(*, as_of: datetime, rules: dict, prev):
     """Stage of a buyer by the rules (see docs/value.md); customers without purchases keep theirs."""
     Stage = Customer.Stage
@@ -407,73 +387,144 @@ def _stage(*, as_of: datetime, rules: dict, prev):
     )
 
 
-# Computed by the ranks SELECT and read by the labels, never stored: a percentile or a cumulative
-# share moves for everybody as soon as anybody buys, so storing them made every nightly run rewrite
-# every buyer's row. Only what they decide (scores, segment, class) is stored.
-RANKED_ONLY = ("abc_share_before", "rfm_r_pct", "rfm_f_pct", "rfm_m_pct")
+def _cume_cuts(expr, *, descending: bool, bins: list[float]) -> list:
+    """For each cut c of ``bins``, the first value of ``expr`` in its order (ascending, or
+    descending) whose CUME_DIST among buyers is above c, or None when none is.
 
-
-def _ranked(name: str):
-    """A column of the ranks derived table, which the labels SELECT reads under the metrics
-    table's name (see classify)."""
+    CUME_DIST of a value is the share of buyers at or before it in the order (ties share it), so it
+    never decreases along the order and a buyer's score (1 + the number of cuts its percentile is
+    above) is 1 + the number of these values it is at or after. Computed from the distinct values
+    and their counts (a GROUP BY and a running sum over the groups, the same division as CUME_DIST
+    does) instead of a window sort of every customer's row: the same scores, read from a few
+    constants."""
     from django.db import connection
 
     qn = connection.ops.quote_name
-    return RawSQL(f"{qn(CustomerMetrics._meta.db_table)}.{qn(name)}", (), output_field=FloatField())
+    buyers = CustomerMetrics.objects.filter(order_count__gt=0).order_by()
+    grouped = buyers.annotate(g_value=expr).values("g_value").annotate(g_count=Count("customer_id"))
+    inner, params = grouped.query.get_compiler(connection=connection).as_sql()
+    direction = "DESC" if descending else "ASC"
+    pick = "MAX" if descending else "MIN"
+    value, count = qn("g_value"), qn("g_count")
+    running = (
+        f"SELECT {value}, CAST(SUM({count}) OVER (ORDER BY {value} {direction}) AS DOUBLE PRECISION) "
+        f"/ CAST(SUM({count}) OVER () AS DOUBLE PRECISION) AS cume FROM ({inner}) g"
+    )
+    picks = ", ".join(f"{pick}(CASE WHEN cume > %s THEN {value} END)" for _ in bins)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {picks} FROM ({running}) r", (*[float(c) for c in bins], *params))
+        row = cursor.fetchone()
+    return list(row) if row else [None] * len(bins)
+
+
+def _cut_score(expr, cuts: list, *, descending: bool, output_field):
+    """1 + the number of ``cuts`` (from ``_cume_cuts``) the value is at or after."""
+    whens = []
+    for i in reversed(range(len(cuts))):
+        cut = cuts[i]
+        if cut is None:
+            continue
+        after = LessThanOrEqual if descending else GreaterThanOrEqual
+        whens.append(When(after(expr, Value(cut, output_field=output_field)), then=Value(i + 2)))
+    return Case(*whens, default=Value(1), output_field=IntegerField())
+
+
+def _abc_before(cents):
+    """Share of the total value held by the customers ranked before this one (best first, ties by
+    customer id)."""
+    return Window(Sum(cents), order_by=[cents.desc(), F("customer_id").asc()]) - cents
+
+
+def abc_bounds(*, cents, cuts: list[float]) -> tuple[int, list]:
+    """The total value in cents and, for each cut (share), the (cents, customer id) of the first
+    customer in value order (best first, ties by id) whose share before it reaches the cut, or None.
+    The share before a customer never decreases along that order, so a customer is below the cut
+    exactly when they come before that first customer. One narrow window sort of (value, id)
+    instead of sorting every customer's whole row."""
+    from django.db import connection
+
+    total = CustomerMetrics.objects.order_by().aggregate(t=Sum(cents))["t"] or 0
+    if not total:
+        return 0, [None] * len(cuts)
+    qn = connection.ops.quote_name
+    qs = (
+        CustomerMetrics.objects.order_by()
+        .annotate(v_cents=cents)
+        .annotate(v_before=Cast(_abc_before(F("v_cents")), FloatField()) / Value(float(int(total))))
+        .values("v_cents", "customer_id", "v_before")
+    )
+    inner, params = qs.query.get_compiler(connection=connection).as_sql()
+    v, cid, before = qn("v_cents"), qn("customer_id"), qn("v_before")
+    lag = f"LAG({before}) OVER (ORDER BY {v} DESC, {cid} ASC)"
+    firsts = " OR ".join(f"({before} >= %s AND (prev IS NULL OR prev < %s))" for _ in cuts)
+    sql = (
+        f"SELECT {v}, {cid}, {before} FROM (SELECT {v}, {cid}, {before}, {lag} AS prev FROM ({inner}) w) x "
+        f"WHERE {firsts}"
+    )
+    cut_params = [float(c) for c in cuts for _ in (0, 1)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, *cut_params))
+        rows = sorted(cursor.fetchall(), key=lambda r: (-r[0], r[1]))
+    bounds = []
+    for c in cuts:
+        first = next(((int(r[0]), int(r[1])) for r in rows if r[2] >= float(c)), None)
+        bounds.append(first)
+    return int(total), bounds
+
+
+def _before_bound(cents, bound):
+    """True for the customers ranked before ``bound`` (best value first, ties by id)."""
+    if bound is None:
+        return Q(pk__isnull=False)
+    value, customer = bound
+    big = Value(value, output_field=BigIntegerField())
+    return Q(GreaterThan(cents, big)) | (Q(Exact(cents, big)) & Q(customer_id__lt=customer))
 
 
 def classify(*, as_of: datetime, conf: dict) -> int:
     """ABC, RFM, lifecycle stage and churn risk of every customer: one upsert over the metrics.
 
-    ``ranks`` computes each window function once per row (CUME_DIST among buyers for R, F and M,
-    so ties share a percentile; a running sum of ABC value, best first, ties by customer id);
-    ``labels`` turns those percentiles and shares into scores, segment, class and stage. The labels
-    SELECT reads the ranks SELECT as its metrics table (a derived table under the same name), so
-    every row is written once, and only if something changed. (Window calls written inside every
-    CASE were evaluated again and again: slower.)
+    The ranks across customers are reduced to a few constants first: for R, F and M the values at
+    which a buyer's percentile (CUME_DIST among buyers; ties share it) passes each cut point
+    (``_cume_cuts``), and for ABC the first customer past each cumulative share (``abc_bounds``).
+    The labels SELECT then reads every customer's row once and compares it with those constants:
+    no window sort of the whole table (four of them, at 1M customers most of this step's time).
+    Percentiles and cumulative shares are not stored: they move for everybody as soon as anybody
+    buys, and storing them made every nightly run rewrite every buyer's row.
+    """
+    sql, params, columns = labels_sql(as_of=as_of, conf=conf)
+    return upsert_from_sql(CustomerMetrics, sql, params, columns, "customer_id", only_changed=True)
+
+
+def rfm_cuts(*, as_of: datetime, conf: dict) -> dict:
+    """The R, F and M values at which a buyer's score goes up (``_cume_cuts``): R by days since the
+    last purchase (longest first), F by orders, M by net revenue."""
+    bins = [float(b) for b in conf["rfm_bins"]]
+    money = [
+        None if m is None else Decimal(str(m)) for m in _cume_cuts(F("revenue"), descending=False, bins=bins)
+    ]
+    return {
+        "r": _cume_cuts(derived_expression("recency_days", at=as_of), descending=True, bins=bins),
+        "f": _cume_cuts(F("order_count"), descending=False, bins=bins),
+        "m": money,
+    }
+
+
+def labels_sql(*, as_of: datetime, conf: dict) -> tuple[str, list, dict]:
+    """The labels SELECT of ``classify`` as SQL text, its parameters and its column mapping.
+
+    Two levels: the inner SELECT (the ORM) computes each customer's value in cents, R, F and M
+    scores and new stage once; the outer one names segment, class and stage date from those
+    columns. (Written as one queryset, every reference to an annotation repeats its whole
+    expression: the segment rules alone evaluated each score's CASE forty-four times per row.)
     """
     from django.db import connection
 
-    ranks, rank_columns = ranks_select(as_of=as_of, conf=conf)
-    labels, label_columns = labels_select(as_of=as_of, conf=conf)
     qn = connection.ops.quote_name
-    fresh = {target: source for target, source in rank_columns.items() if target != "customer_id"}
-    kept = [f.column for f in CustomerMetrics._meta.concrete_fields if f.column not in fresh]
-    ranks_sql, ranks_params = ranks.values(*kept, *fresh.values()).query.sql_with_params()
-    # CAST to the column's type: SQLite gives a subquery's computed column no affinity, and a
-    # decimal compared with Django's '0' parameter would then compare as text.
-    types = {f.column: f.db_type(connection) for f in CustomerMetrics._meta.concrete_fields}
-    for target in RANKED_ONLY:
-        types[target] = FloatField().db_type(connection)
-    derived = ", ".join(
-        [f"r.{qn(c)}" for c in kept]
-        + [f"CAST(r.{qn(src)} AS {types[target]}) AS {qn(target)}" for target, src in fresh.items()]
-    )
-    stored = [target for target in fresh if target not in RANKED_ONLY]
-    labels = labels.values(*label_columns.values(), *stored)
-    labels_sql, labels_params = labels.query.sql_with_params()
-    table = f"FROM {qn(CustomerMetrics._meta.db_table)}"
-    head, tail = labels_sql.split(table)
-    # The labels SELECT has no WHERE: its parameters all come before the FROM clause.
-    assert "%s" not in tail, "labels_select grew parameters after FROM"
-    sql = f"{head}FROM (SELECT {derived} FROM ({ranks_sql}) r) {qn(CustomerMetrics._meta.db_table)}{tail}"
-    columns = {**label_columns, **{target: target for target in stored}}
-    return upsert_from_sql(
-        CustomerMetrics, sql, (*labels_params, *ranks_params), columns, "customer_id", only_changed=True
-    )
-
-
-def ranks_select(*, as_of: datetime, conf: dict):
-    buyer = Q(order_count__gt=0)
-    part = [ExpressionWrapper(buyer, output_field=BooleanField())]
-
-    def cume(order):
-        return Case(
-            When(buyer, then=Window(CumeDist(), partition_by=part, order_by=order)),
-            default=None,
-            output_field=FloatField(),
-        )
-
+    rules = conf["lifecycle"]
+    thresholds = conf["abc_thresholds"]
+    a_cut = thresholds[0] / 100.0
+    b_cut = (thresholds[0] + thresholds[1]) / 100.0
     cents = abc_value_expression(
         basis=conf["abc_basis"],
         marketing=bool(conf["abc_marketing_cost"]),
@@ -481,87 +532,68 @@ def ranks_select(*, as_of: datetime, conf: dict):
         tenure_cap_years=float(conf["abc_tenure_cap_years"]),
         as_of=as_of,
     )
-    # The total value is one aggregate first: a window over the whole table (SUM() OVER ()) made
-    # PostgreSQL keep every row in a tuplestore that spilled to disk at 1M customers.
-    total = CustomerMetrics.objects.order_by().aggregate(t=Sum(cents))["t"] or 0
-    qs = (
-        CustomerMetrics.objects.order_by()
-        .annotate(v_cents=cents)
-        .annotate(
-            v_value=Cast(F("v_cents"), FloatField()) / Value(100.0),
-            v_before=Cast(
-                Window(Sum("v_cents"), order_by=[F("v_cents").desc(), F("customer_id").asc()]) - F("v_cents"),
-                FloatField(),
-            )
-            / Cast(NullIf(Value(int(total), output_field=BigIntegerField()), 0), FloatField()),
-            # Longest since the last purchase first (as days, so that ties are whole days).
-            r_pct=cume(derived_expression("recency_days", at=as_of).desc()),
-            f_pct=cume(F("order_count").asc()),
-            m_pct=cume(F("revenue").asc()),
-        )
-        .values("customer_id", "v_value", "v_before", "r_pct", "f_pct", "m_pct")
-    )
-    return qs, {
-        "customer_id": "customer_id",
-        "abc_value": "v_value",
-        "abc_share_before": "v_before",
-        "rfm_r_pct": "r_pct",
-        "rfm_f_pct": "f_pct",
-        "rfm_m_pct": "m_pct",
-    }
-
-
-def labels_select(*, as_of: datetime, conf: dict):
-    bins = [float(b) for b in conf["rfm_bins"]]
-    rules = conf["lifecycle"]
-    thresholds = conf["abc_thresholds"]
-    a_cut = thresholds[0] / 100.0
-    b_cut = (thresholds[0] + thresholds[1]) / 100.0
-    buyer = Q(order_count__gt=0)
-    share_before = _ranked("abc_share_before")
-
-    def if_buyer(expr, field):
-        return Case(When(buyer, then=expr), default=None, output_field=field)
-
-    prev = F("customer__lifecycle_stage")
-    qs = (
+    total, (a_bound, b_bound) = abc_bounds(cents=cents, cuts=[a_cut, b_cut])
+    cuts = rfm_cuts(as_of=as_of, conf=conf)
+    inner = (
         CustomerMetrics.objects.order_by()
         .annotate(
-            r_score=_score(_ranked("rfm_r_pct"), bins),
-            f_score=_score(_ranked("rfm_f_pct"), bins),
-            m_score=_score(_ranked("rfm_m_pct"), bins),
-            new_stage=_stage(as_of=as_of, rules=rules, prev=prev),
+            l_cents=cents,
+            l_r=_cut_score(
+                derived_expression("recency_days", at=as_of),
+                cuts["r"],
+                descending=True,
+                output_field=IntegerField(),
+            ),
+            l_f=_cut_score(F("order_count"), cuts["f"], descending=False, output_field=IntegerField()),
+            l_m=_cut_score(F("revenue"), cuts["m"], descending=False, output_field=MONEY),
+            l_stage=_stage(as_of=as_of, rules=rules, prev=F("customer__lifecycle_stage")),
+            l_prev=F("customer__lifecycle_stage"),
         )
-        .annotate(
-            v_class=Case(
-                When(Q(abc_value__lte=0) | Q(IsNull(share_before, True)), then=Value(AbcClass.C)),
-                When(LessThan(share_before, a_cut), then=Value(AbcClass.A)),
-                When(LessThan(share_before, b_cut), then=Value(AbcClass.B)),
-                default=Value(AbcClass.C),
-                output_field=CharField(),
-            ),
-            o_r=if_buyer(F("r_score"), IntegerField()),
-            o_f=if_buyer(F("f_score"), IntegerField()),
-            o_m=if_buyer(F("m_score"), IntegerField()),
-            o_segment=Case(
-                When(
-                    buyer,
-                    then=_segment(
-                        F("r_score"),
-                        ExpressionWrapper((F("f_score") + F("m_score") + 1) / 2, output_field=IntegerField()),
-                    ),
-                ),
-                default=Value(""),
-                output_field=CharField(),
-            ),
-            o_since=Case(
-                When(~Exact(F("new_stage"), prev), then=_at(as_of)),
-                default=Coalesce(F("stage_since"), _at(as_of)),
-            ),
+        .values(
+            "customer_id", "order_count", "stage_since", "l_cents", "l_r", "l_f", "l_m", "l_stage", "l_prev"
         )
-        .values("customer_id", "v_class", "o_r", "o_f", "o_m", "o_segment", "new_stage", "o_since")
     )
-    return qs, {
+    inner_sql, inner_params = inner.query.get_compiler(connection=connection).as_sql()
+    # Evaluate the inner columns once per row (no pulling up into the outer expressions).
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else " LIMIT -1 OFFSET 0"
+    cid, n, since = qn("customer_id"), qn("order_count"), qn("stage_since")
+    v, r, f, m, stage, prev = (qn(x) for x in ("l_cents", "l_r", "l_f", "l_m", "l_stage", "l_prev"))
+    params: list = []
+
+    def before(bound) -> str:
+        if bound is None:
+            return "1 = 1"
+        params.extend([bound[0], bound[0], bound[1]])
+        return f"({v} > %s OR ({v} = %s AND {cid} < %s))"
+
+    if total:
+        a_sql = before(a_bound)
+        b_sql = before(b_bound)
+        abc = (
+            f"CASE WHEN {v} <= 0 THEN '{AbcClass.C}' WHEN {a_sql} THEN '{AbcClass.A}' "
+            f"WHEN {b_sql} THEN '{AbcClass.B}' ELSE '{AbcClass.C}' END"
+        )
+    else:
+        abc = f"'{AbcClass.C}'"
+    fm = f"(({f} + {m} + 1) / 2)"
+    segment_whens = " ".join(
+        f"WHEN {r} BETWEEN {int(r_lo)} AND {int(r_hi)} AND {fm} BETWEEN {int(fm_lo)} AND {int(fm_hi)} "
+        f"THEN '{name}'"
+        for name, (r_lo, r_hi), (fm_lo, fm_hi) in SEGMENT_RULES
+    )
+    at = connection.ops.adapt_datetimefield_value(as_of)
+    params.extend([at, at])
+    outer = (
+        f"SELECT {cid}, {abc} AS v_class, "
+        f"CASE WHEN {n} > 0 THEN {r} END AS o_r, CASE WHEN {n} > 0 THEN {f} END AS o_f, "
+        f"CASE WHEN {n} > 0 THEN {m} END AS o_m, "
+        f"CASE WHEN {n} > 0 THEN CASE {segment_whens} ELSE '' END ELSE '' END AS o_segment, "
+        f"{stage} AS new_stage, "
+        f"CASE WHEN NOT ({stage} = {prev}) THEN %s ELSE COALESCE({since}, %s) END AS o_since, "
+        f"CAST({v} AS DOUBLE PRECISION) / 100.0 AS v_value "
+        f"FROM ({inner_sql}{fence}) l"
+    )
+    columns = {
         "customer_id": "customer_id",
         "abc_class": "v_class",
         "rfm_r": "o_r",
@@ -570,7 +602,10 @@ def labels_select(*, as_of: datetime, conf: dict):
         "rfm_segment": "o_segment",
         "lifecycle_stage": "new_stage",
         "stage_since": "o_since",
+        "abc_value": "v_value",
     }
+    # In text order: the outer SELECT's parameters, then the inner one's (its FROM).
+    return outer, [*params, *inner_params], columns
 
 
 def record_stage_changes(*, as_of: datetime, run_id: int | None) -> int:

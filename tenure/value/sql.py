@@ -128,6 +128,10 @@ def upsert_from_sql(
         where = " OR ".join(
             [f"o.{qn(conflict)} IS NULL"] + [f"o.{qn(c)} {differs} {stored(c)}" for c in compared]
         )
+    if join and connection.vendor == "postgresql":
+        # OFFSET 0 keeps PostgreSQL from pulling the SELECT's expressions up into the comparison
+        # and the target list: each computed column is evaluated once per row, not twice or more.
+        inner = f"SELECT * FROM ({inner}) s0 OFFSET 0"
     sql = f"INSERT INTO {qn(table)} AS t ({targets}) SELECT {sources} FROM ({inner}) s{join} WHERE {where}"
     if conflict:
         sql += f" ON CONFLICT ({qn(conflict)}) DO UPDATE SET " + ", ".join(

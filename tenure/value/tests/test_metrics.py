@@ -15,14 +15,17 @@ def as_of_run(queryset=None):
     return metrics_with_derived(queryset if queryset is not None else CustomerMetrics.objects.all(), at=AS_OF)
 
 
-def ranks(computed) -> dict:
-    """The ranks SELECT of the classify step (percentiles, share before) by customer name."""
+def cuts() -> dict:
+    """What the classify step ranks everybody against: the R, F and M values where a score goes up
+    and the first customer past each cumulative share of value."""
     from tenure.value.conf import value_settings
-    from tenure.value.metrics import ranks_select
+    from tenure.value.metrics import abc_bounds, abc_value_expression, rfm_cuts
 
-    names = {m.customer_id: name for name, m in computed.items()}
-    qs, _columns = ranks_select(as_of=AS_OF, conf=value_settings())
-    return {names[row["customer_id"]]: row for row in qs}
+    conf = value_settings()
+    cents = abc_value_expression(
+        basis="revenue", marketing=False, tenure_weight=0.0, tenure_cap_years=10, as_of=AS_OF
+    )
+    return {**rfm_cuts(as_of=AS_OF, conf=conf), "abc": abc_bounds(cents=cents, cuts=[0.8, 0.95])}
 
 
 def metrics(shop):
@@ -88,9 +91,12 @@ def test_abc_classes_by_cumulative_share(computed):
         "E": "C",
         "F": "C",
     }
-    # The cumulative share is computed by the ranks SELECT and not stored (it moves for everyone
-    # whenever anyone buys).
-    assert ranks(computed)["D"]["v_before"] == pytest.approx(1800 / 2100)
+    # The cumulative shares are not stored (they move for everyone whenever anyone buys): the step
+    # finds the first customer at or past each cut, D (.857 >= .80) and E (.952 >= .95).
+    total, (a_bound, b_bound) = cuts()["abc"]
+    assert total == 210000
+    assert a_bound == (20000, computed["D"].customer_id)
+    assert b_bound == (10000, computed["E"].customer_id)
 
 
 def test_rfm_scores_and_segments(computed):
@@ -248,6 +254,10 @@ def test_every_stored_column_has_the_expected_value(computed):
         "computed_tier": "platinum",
         "computed_at": AS_OF,
     }
-    # ... and what the ranks SELECT gave it (best on every dimension, nobody before it by value).
-    a = ranks(computed)["A"]
-    assert (a["r_pct"], a["f_pct"], a["m_pct"], a["v_before"]) == (1.0, 1.0, 1.0, 0.0)
+    # ... and the values where the scores go up (buyers A-E: recency 10, 149, 29, 180, 333 days;
+    # orders 3, 2, 1, 2, 1; revenue 1000, 550, 250, 200, 100): the first value, in each order,
+    # whose cumulative share of the five buyers is above .2, .4, .6, .8.
+    c = cuts()
+    assert c["r"] == [180, 149, 29, 10]
+    assert c["f"] == [1, 2, 2, 3]
+    assert c["m"] == [Decimal("200"), Decimal("250"), Decimal("550"), Decimal("1000")]
