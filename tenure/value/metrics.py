@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import (
     BigIntegerField,
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -17,6 +18,7 @@ from django.db.models import (
     Exists,
     F,
     FloatField,
+    Func,
     IntegerField,
     Max,
     Min,
@@ -75,6 +77,23 @@ def net(field: str, prefix: str = "orders__"):
     )
 
 
+def _among(field: str, only: str) -> Q:
+    """``field`` is one of the customer ids the SELECT ``only`` returns.
+
+    On PostgreSQL ``= ANY(ARRAY(…))``: the ids are read once and every table is probed by index
+    for them (in id order, so the per-customer aggregates need no sort). Written as ``IN (…)``,
+    the planner walked the whole (customer, …) index of 6.4M orders to merge it with 61k ids
+    (2.9 s of 6.3 s). Elsewhere ``IN (…)``, which SQLite probes by index itself."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        assert "%" not in only
+        return Q(
+            Func(F(field), template=f"%(expressions)s = ANY(ARRAY({only}))", output_field=BooleanField())
+        )
+    return Q(**{f"{field}__in": RawSQL(only, ())})
+
+
 def base_metrics(
     *, as_of: datetime, rolling_days: int, marketing_attr: str, marketing_default, only: str | None = None
 ) -> int:
@@ -122,8 +141,8 @@ def base_metrics_sql(
     orders = Order.objects.filter(ordered_at__lte=as_of)
     customers = Customer.objects.all()
     if only is not None:
-        orders = orders.filter(customer_id__in=RawSQL(only, ()))
-        customers = customers.filter(id__in=RawSQL(only, ()))
+        orders = orders.filter(_among("customer_id", only))
+        customers = customers.filter(_among("id", only))
     orders = (
         orders.order_by()
         .values("customer_id")
@@ -208,8 +227,8 @@ def contact_metrics(*, as_of: datetime, rolling_days: int, only: str | None = No
     stored = CustomerMetrics.objects.exclude(last_contact_at=None, complaints_12m=0)
     interactions = Interaction.objects.filter(occurred_at__lte=as_of)
     if only is not None:
-        stored = stored.filter(customer_id__in=RawSQL(only, ()))
-        interactions = interactions.filter(customer_id__in=RawSQL(only, ()))
+        stored = stored.filter(_among("customer_id", only))
+        interactions = interactions.filter(_among("customer_id", only))
     cleared = stored.filter(
         ~Exists(Interaction.objects.filter(customer=OuterRef("customer_id"), occurred_at__lte=as_of))
     ).update(last_contact_at=None, complaints_12m=0)
@@ -272,13 +291,16 @@ def changed_customers_sql(
         Interaction.objects.filter(Q(updated_at__gte=changes_since) | _window_moves("occurred_at", **moves))
         .order_by()
         .values("customer_id"),
-        Customer.objects.filter(
-            Q(updated_at__gte=changes_since)
-            | ~Exists(CustomerMetrics.objects.filter(customer_id=OuterRef("pk")))
-        )
-        .order_by()
-        .values("id"),
+        Customer.objects.filter(updated_at__gte=changes_since).order_by().values("id"),
     ]
+    # Every metrics row belongs to a customer (deleted with it): a customer can only lack one if
+    # there are fewer rows than customers. Two index counts instead of an anti-join of 1M rows.
+    if CustomerMetrics.objects.count() < Customer.objects.count():
+        parts.append(
+            Customer.objects.filter(~Exists(CustomerMetrics.objects.filter(customer_id=OuterRef("pk"))))
+            .order_by()
+            .values("id")
+        )
     sqls, params = [], []
     for qs in parts:
         sql, p = qs.query.get_compiler(connection=connection).as_sql()

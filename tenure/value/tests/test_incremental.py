@@ -211,3 +211,11 @@ def test_any_sequence_of_changes_gives_the_rows_of_a_full_recompute(first, shop,
             raise Rollback
     except Rollback:
         pass
+
+
+def test_a_customer_whose_metrics_row_went_missing_is_computed_again(first, shop):
+    CustomerMetrics.objects.filter(customer=shop["C"]).delete()
+    run = metrics_recompute(as_of=AS_OF, with_clv=False)
+    assert run.detail["base_mode"] == "changed" and run.detail["base_customers"] == 1
+    assert CustomerMetrics.objects.get(customer=shop["C"]).order_count == 1
+    assert stored() == full_result(AS_OF)
