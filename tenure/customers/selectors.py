@@ -189,7 +189,7 @@ def value_summary(customer: Customer) -> dict:
     return agg
 
 
-def duplicate_candidates(user, customer: Customer, limit: int = 10) -> list[Customer]:
+def duplicate_candidates(user, customer: Customer, limit: int = 10):
     """Visible customers that look like `customer`: same normalised phone or email, or same name.
 
     One small indexed look-up per rule (at most `limit * 5` ids each, lowest ids first), then the
@@ -197,19 +197,30 @@ def duplicate_candidates(user, customer: Customer, limit: int = 10) -> list[Cust
     id order at 1M customers (25 ms on every page); running them as separate queries cost ~0.5 ms of
     ORM work each on every customer page. So the rules are one `UNION` of per-rule sub-selects
     (each its own index look-up with its own LIMIT), used as the id list of the visible query: one
-    statement, valid on SQLite and PostgreSQL. Its SQL depends on the visibility shape, which rules
-    apply and `limit`, so it is compiled once per such shape and only re-bound (`_VisibleStatement`).
+    statement, valid on SQLite and PostgreSQL. A queryset; `duplicate_rows` runs the same statement
+    compiled once.
     """
+    fields, values = _duplicate_rules(customer)
+    return _duplicates_query(visibility_scope(user), (fields, limit), customer.pk, *values)
+
+
+def duplicate_rows(user, customer: Customer, limit: int = 10) -> list[Customer]:
+    """`list(duplicate_candidates(user, customer, limit))`, its statement compiled once per shape
+    (visibility shape, which rules apply, `limit`) and only re-bound (`_VisibleStatement`)."""
+    fields, values = _duplicate_rules(customer)
+    return _DUPLICATES(visibility_scope(user), (fields, limit), customer.pk, *values)
+
+
+def _duplicate_rules(customer: Customer) -> tuple[tuple, tuple]:
+    """The fields compared (mobile and phone against each of the customer's numbers, email, name)
+    and the values they are compared with."""
     rules = []
     for phone in sorted({customer.mobile, customer.phone} - {""}):
         rules += [("mobile", phone), ("phone", phone)]
     if customer.email:
         rules.append(("email", customer.email))
     rules.append(("name", customer.name))
-    fields = tuple(field for field, _value in rules)
-    return _DUPLICATES(
-        visibility_scope(user), (fields, limit), customer.pk, *(value for _field, value in rules)
-    )
+    return tuple(field for field, _value in rules), tuple(value for _field, value in rules)
 
 
 def _duplicates_query(scope, key, customer_pk, *values):

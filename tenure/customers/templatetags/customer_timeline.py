@@ -14,6 +14,7 @@ the tag's calls), dates in the current time zone like the `date` filter, money l
 `floatformat` filter.
 """
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
@@ -24,7 +25,7 @@ from django.utils import numberformat
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone
-from django.utils.translation import gettext, ngettext, ngettext_lazy
+from django.utils.translation import get_language, gettext, ngettext, ngettext_lazy
 
 from tenure.commerce.models import Order
 from tenure.interactions.models import Interaction
@@ -39,17 +40,34 @@ DEFAULT_ICON = "✎"
 CENT = Decimal("0.01")
 
 
+@functools.lru_cache(maxsize=16)
+def _labels(language: str | None) -> tuple:
+    """The entries' labels in `language` (the active one), escaped: looked up once per language
+    and process (the catalogues do not change while a process runs)."""
+    return (
+        {value: escape(str(label)) for value, label in Interaction.Kind.choices},
+        {value: escape(str(label)) for value, label in Interaction.Direction.choices},
+        {value: escape(str(label)) for value, label in Order.Channel.choices},
+        escape(gettext("Order")),
+        escape(gettext("Return")),
+        escape(gettext("margin")),
+    )
+
+
 class _Renderer:
     """Everything that is the same for every entry of one response (labels in the active language,
     the time zone, the number format) is looked up once here, not once per entry."""
 
     def __init__(self):
         self.tz = get_current_timezone()
-        self.kinds = {value: escape(str(label)) for value, label in Interaction.Kind.choices}
-        self.directions = {value: escape(str(label)) for value, label in Interaction.Direction.choices}
-        self.channels = {value: escape(str(label)) for value, label in Order.Channel.choices}
-        self.order_label, self.return_label = escape(gettext("Order")), escape(gettext("Return"))
-        self.margin_label = escape(gettext("margin"))
+        (
+            self.kinds,
+            self.directions,
+            self.channels,
+            self.order_label,
+            self.return_label,
+            self.margin_label,
+        ) = _labels(get_language())
         self.decimal_sep = get_format("DECIMAL_SEPARATOR")
         self.thousand_sep = get_format("THOUSAND_SEPARATOR")
         self.grouping = get_format("NUMBER_GROUPING")
