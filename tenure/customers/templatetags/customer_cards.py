@@ -14,9 +14,12 @@ from html import escape
 from urllib.parse import quote
 
 from django import template
+from django.conf import settings
 from django.template.defaultfilters import floatformat, linebreaksbr
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.formats import localize
+from django.utils.hashable import make_hashable
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_noop, ngettext, ngettext_lazy
 
@@ -95,7 +98,30 @@ _CATALOGUE = (
 
 def _text(value) -> str:
     """`{{ value }}`: localised (numbers, dates) and escaped."""
+    kind = type(value)
+    if kind is str:  # what localize returns unchanged
+        return escape(value)
+    if kind is int and not settings.USE_THOUSAND_SEPARATOR:  # localize: the digits, ungrouped
+        return str(value)
     return escape(str(localize(value)))
+
+
+_CHOICES: dict[tuple, dict] = {}
+
+
+def _display(obj, name: str) -> str:
+    """`obj.get_<name>_display()` (Model._get_FIELD_display), the field's choices made into a dict
+    once per field instead of on every call (labels stay lazy: shown in the active language)."""
+    key = (type(obj), name)
+    choices = _CHOICES.get(key)
+    if choices is None:
+        choices = _CHOICES[key] = dict(make_hashable(obj._meta.get_field(name).flatchoices))
+    value = getattr(obj, obj._meta.get_field(name).attname)
+    try:
+        label = choices.get(value, value)
+    except TypeError:  # an unhashable value
+        label = choices.get(make_hashable(value), value)
+    return force_str(label, strings_only=True)
 
 
 def _or_dash(value) -> str:
@@ -168,7 +194,7 @@ def facts_card(customer, tags, referrals_count) -> str:
         '<section class="card">',
         f"      <h2>{gettext('Who they are')}</h2>",
         '      <dl class="kv">',
-        f"{pad}<dt>{gettext('Kind')}</dt><dd>{_text(c.get_kind_display())}</dd>",
+        f"{pad}<dt>{gettext('Kind')}</dt><dd>{_text(_display(c, 'kind'))}</dd>",
         pad + (f"<dt>{gettext('Other name')}</dt><dd>{_text(c.alt_name)}</dd>" if c.alt_name else ""),
         f"{pad}<dt>{gettext('Mobile')}</dt><dd>"
         + (f'<a href="tel:{_text(c.mobile)}">{_text(phone(c.mobile))}</a>' if c.mobile else "—")
@@ -182,13 +208,13 @@ def facts_card(customer, tags, referrals_count) -> str:
         f"{pad}<dt>{gettext('Email')}</dt><dd>"
         + (f'<a href="mailto:{_text(c.email)}">{_text(c.email)}</a>' if c.email else "—")
         + "</dd>",
-        pad + (f"<dt>{gettext('Gender')}</dt><dd>{_text(c.get_gender_display())}</dd>" if c.gender else ""),
+        pad + (f"<dt>{gettext('Gender')}</dt><dd>{_text(_display(c, 'gender'))}</dd>" if c.gender else ""),
         pad + (f"<dt>{gettext('Birthday')}</dt><dd>{_day(c.birthday)}</dd>" if c.birthday else ""),
         pad
-        + (f"<dt>{gettext('Language')}</dt><dd>{_text(c.get_language_display())}</dd>" if c.language else ""),
+        + (f"<dt>{gettext('Language')}</dt><dd>{_text(_display(c, 'language'))}</dd>" if c.language else ""),
         pad + (f"<dt>{gettext('Industry')}</dt><dd>{_text(c.industry)}</dd>" if c.industry else ""),
         f"{pad}<dt>{gettext('Source')}</dt><dd>{_or_dash(c.source)}</dd>",
-        f"{pad}<dt>{gettext('Stage')}</dt><dd>{_text(c.get_lifecycle_stage_display())}</dd>",
+        f"{pad}<dt>{gettext('Stage')}</dt><dd>{_text(_display(c, 'lifecycle_stage'))}</dd>",
         f"{pad}<dt>{gettext('Owner')}</dt><dd>{_or_dash(c.owner)}</dd>",
         f"{pad}<dt>{gettext('Team')}</dt><dd>{_or_dash(c.team)}</dd>",
         f"{pad}<dt>{gettext('Representative')}</dt><dd><b>{_or_dash(c.representative)}</b></dd>",
@@ -257,7 +283,7 @@ def preferences_card(customer, channel_labels, can_write: bool) -> str:
             f"{pad}<dt>{gettext('Channels allowed')}</dt><dd>"
             + (", ".join(escape(str(label)) for label in channel_labels) or "—")
             + "</dd>",
-            f"{pad}<dt>{gettext('Preferred channel')}</dt><dd>{_or_dash(c.get_preferred_channel_display())}</dd>",
+            f"{pad}<dt>{gettext('Preferred channel')}</dt><dd>{_or_dash(_display(c, 'preferred_channel'))}</dd>",
             f"{pad}<dt>{gettext('At most')}</dt><dd>"
             + (
                 ngettext("%(n)s contact a month", "%(n)s contacts a month", n) % {"n": _text(n)}
@@ -265,7 +291,7 @@ def preferences_card(customer, channel_labels, can_write: bool) -> str:
                 else "—"
             )
             + "</dd>",
-            f"{pad}<dt>{gettext('Service style')}</dt><dd>{_text(c.get_service_style_display())}</dd>",
+            f"{pad}<dt>{gettext('Service style')}</dt><dd>{_text(_display(c, 'service_style'))}</dd>",
             f"{pad}<dt>{gettext('Consent')}</dt><dd>{consent}</dd>",
             "      </dl>",
             "    </section>",
@@ -348,7 +374,7 @@ def address_rows(addresses, customer_pk: int, can_write: bool, csrf: str) -> str
         actions = _row_actions("address", customer_pk, a.pk, "addresses", confirm, csrf) if can_write else ""
         out.append(
             f'\n    <li id="address-{_text(a.pk)}">\n'
-            f'      <span class="badge">{_text(a.get_kind_display())}</span> {_text(a)}{postcode}\n'
+            f'      <span class="badge">{_text(_display(a, "kind"))}</span> {_text(a)}{postcode}\n'
             f"      {actions}\n"
             "    </li>\n  "
         )
@@ -392,8 +418,8 @@ def header(customer, user, tab) -> str:
             f' <span class="muted alt">{_text(c.alt_name)}</span>' if c.alt_name else "",
             "</h1>\n",
             '    <div class="chips">\n',
-            f'      <span class="badge">{_text(c.get_kind_display())}</span>\n',
-            f'      <span class="stage stage-{_text(c.lifecycle_stage)}">{_text(c.get_lifecycle_stage_display())}'
+            f'      <span class="badge">{_text(_display(c, "kind"))}</span>\n',
+            f'      <span class="stage stage-{_text(c.lifecycle_stage)}">{_text(_display(c, "lifecycle_stage"))}'
             "</span>\n",
             "      ",
             f'<span class="muted">#{_text(c.external_id)}</span>' if c.external_id else "",

@@ -254,3 +254,27 @@ def test_nav_links_are_the_old_loop(rf, agent, admin_user):
                 html = new.render(context)
                 assert html == old.render(context) and "&lt;Label&gt; &amp; co" in html
     assert new.render({}) == old.render({}) == ""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_display_and_text_are_what_the_model_and_localize_give(customer, language, settings):
+    from django.utils.formats import localize
+
+    from tenure.customers.models import Address
+    from tenure.customers.templatetags.customer_cards import _display, _text
+
+    fields = [f for f in Customer._meta.concrete_fields if f.choices]
+    address = Address(customer=customer, kind="work", line="x")
+    with translation.override(language):
+        for field in fields:
+            for value in [v for v, _label in field.flatchoices] + ["", "bogus <x>"]:
+                setattr(customer, field.attname, value)
+                expected = getattr(customer, f"get_{field.name}_display")()
+                assert _display(customer, field.name) == expected, (field.name, value)
+        for kind in ("work", "home", "other", "nope"):
+            address.kind = kind
+            assert _display(address, "kind") == address.get_kind_display()
+        for grouping in (False, True):
+            settings.USE_THOUSAND_SEPARATOR = grouping
+            for value in (0, -12, 1234567, True, 1.5, "a<b"):
+                assert _text(value) == str(localize(value)).replace("<", "&lt;"), (value, grouping)
