@@ -23,7 +23,7 @@ from django.utils.hashable import make_hashable
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_noop, ngettext, ngettext_lazy
 
-from tenure.customers.templatetags.tenure_ui import cached_url, phone
+from tenure.customers.templatetags.tenure_ui import cached_url, csrf_input, phone
 
 register = template.Library()
 
@@ -318,14 +318,6 @@ def customer_preferences_card(context) -> str:
     )
 
 
-def _csrf_input(context) -> str:
-    """`{% csrf_token %}`: the hidden input, or nothing without a token (as CsrfTokenNode renders)."""
-    token = context.get("csrf_token")
-    if not token or token == "NOTPROVIDED":
-        return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(token))}">'
-
-
 def _row_actions(kind: str, customer_pk: int, pk: int, target: str, confirm: str, csrf: str) -> str:
     """The edit link and remove form of one contact or address row."""
     edit = escape(cached_url(f"customers:{kind}_edit", customer_pk, pk))
@@ -465,7 +457,7 @@ def header(customer, user, tab) -> str:
 def customer_contact_rows(context) -> str:
     return mark_safe(  # noqa: S308 - every value escaped
         contact_rows(
-            context["contacts"], context["customer"].pk, context.get("can_write"), _csrf_input(context)
+            context["contacts"], context["customer"].pk, context.get("can_write"), csrf_input(context)
         )
     )
 
@@ -474,7 +466,7 @@ def customer_contact_rows(context) -> str:
 def customer_address_rows(context) -> str:
     return mark_safe(  # noqa: S308 - every value escaped
         address_rows(
-            context["addresses"], context["customer"].pk, context.get("can_write"), _csrf_input(context)
+            context["addresses"], context["customer"].pk, context.get("can_write"), csrf_input(context)
         )
     )
 
