@@ -72,6 +72,7 @@ class _Renderer:
         self.thousand_sep = get_format("THOUSAND_SEPARATOR")
         self.grouping = get_format("NUMBER_GROUPING")
         self.order_urls: dict[int, str] = {}
+        self.line_counts: dict[int, str] = {}
 
     def money(self, value) -> str:
         """What `{{ value|floatformat:"2g" }}` shows for a Decimal (amounts are stored to the cent)."""
@@ -91,6 +92,13 @@ class _Renderer:
             f'<time class="when" datetime="{escape(value.isoformat())}">'
             f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}</time>"
         )
+
+    def lines(self, n) -> str:
+        """ "3 lines" in the active language, escaped; looked up once per count and response."""
+        text = self.line_counts.get(n)
+        if text is None:
+            text = self.line_counts[n] = escape(ngettext("%(n)s line", "%(n)s lines", n) % {"n": n})
+        return text
 
     def order_url(self, order) -> str:
         """The order's page; `reverse` once per customer (".../0/"), then only the order id changes."""
@@ -137,7 +145,7 @@ class _Renderer:
             f'    <div class="line1"><a href="{escape(self.order_url(order))}"><b>'
             f"{self.return_label if returned else self.order_label} {escape(order.number)}</b></a>\n"
             f'      <span class="num">{escape(self.money(order.total))} {escape(order.currency)}</span>\n'
-            f'      <span class="muted">{escape(ngettext("%(n)s line", "%(n)s lines", n) % {"n": n})} · '
+            f'      <span class="muted">{self.lines(n)} · '
             f"{self.margin_label} {escape(self.money(order.margin))} · "
             f"{self.channels.get(order.channel) or escape(order.channel)}</span></div>\n"
             "  </div>\n"
