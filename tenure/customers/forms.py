@@ -1,6 +1,8 @@
 """Forms of the customer pages. They only parse input: every write goes through a service, whose
 ValidationError (keyed by field) is shown on the form by `add_service_errors`."""
 
+import threading
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,6 +10,26 @@ from django.utils.translation import gettext_lazy as _
 
 from tenure.customers.models import Address, Contact, Customer
 from tenure.customers.selectors import customers_for, staff_choices
+
+_BLANK = threading.local()
+
+
+def blank_form(form_class):
+    """An unbound `form_class()` for a page that only shows it empty, made once per thread.
+
+    Building a form deep-copies its fields (~300 Python calls a form; the customer page shows
+    three). A blank form is only read by the templates (its empty errors, `{% form_fields %}`, whose
+    HTML is itself kept per form class), so one instance per class and thread serves every request.
+    Only for forms whose blank state depends on nothing but their class (as `{% form_fields %}`
+    requires); never bind, change or validate the instance returned. A view that needs data in a
+    form (a POST, errors to show) builds its own."""
+    forms_here = getattr(_BLANK, "forms", None)
+    if forms_here is None:
+        forms_here = _BLANK.forms = {}
+    form = forms_here.get(form_class)
+    if form is None:
+        form = forms_here[form_class] = form_class()
+    return form
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:

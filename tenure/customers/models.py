@@ -10,6 +10,27 @@ from django.utils.translation import pgettext_lazy
 
 from tenure.core.models import TimeStamped
 
+ALL = "all"  # the visibility scope of those who see every customer
+
+
+def visibility_scope(user):
+    """All that `visible_to(user)` depends on: None (sees no customer), ALL (sees every customer) or
+    (user id, team ids) — the SQL of a visible read is the same for every user of one scope shape
+    (see `tenure.customers.selectors.get_customer_for_user`)."""
+    from tenure.accounts.models import OrgSettings
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_admin:
+        return ALL
+    cache = getattr(user, "_open_visibility", None)
+    if cache is None:
+        cache = OrgSettings.current().open_visibility
+        user._open_visibility = cache
+    if cache:
+        return ALL
+    return user.pk, user.team_ids()
+
 
 class CustomerQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CustomerQuerySet":
@@ -18,20 +39,17 @@ class CustomerQuerySet(models.QuerySet):
         Admins (and everyone, when the org opens visibility) see all; other staff see the customers
         they own or represent, plus those of their teams. Inactive or anonymous users see none.
         """
-        from tenure.accounts.models import OrgSettings
+        return self.visible_in(visibility_scope(user))
 
-        if user is None or not user.is_authenticated or not user.is_active:
+    def visible_in(self, scope) -> "CustomerQuerySet":
+        """`visible_to` for a `visibility_scope(user)`: None sees none, ALL sees all, else
+        (user id, team ids) sees what that user owns or represents and their teams' customers."""
+        if scope is None:
             return self.none()
-        if user.is_admin:
+        if scope is ALL:
             return self
-        cache = getattr(user, "_open_visibility", None)
-        if cache is None:
-            cache = OrgSettings.current().open_visibility
-            user._open_visibility = cache
-        if cache:
-            return self
-        rule = Q(owner_id=user.pk) | Q(representative_id=user.pk)
-        team_ids = user.team_ids()
+        user_id, team_ids = scope
+        rule = Q(owner_id=user_id) | Q(representative_id=user_id)
         if team_ids:
             rule |= Q(team_id__in=team_ids)
         return self.filter(rule)

@@ -1,11 +1,11 @@
 """Reads of customers. Everything starts from Customer.objects.visible_to(user)."""
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
-from tenure.customers.models import Address, Contact, Customer, Tag
+from tenure.customers.models import ALL, Address, Contact, Customer, Tag, visibility_scope
 from tenure.lib.prepared import Prepared
 
 
@@ -14,15 +14,78 @@ def customers_for(user):
 
 
 def get_customer_for_user(user, pk) -> Customer:
-    """The customer if `user` may see it, else 404 (never 403: existence is not revealed)."""
+    """The customer if `user` may see it, else 404 (never 403: existence is not revealed).
+
+    `Customer.objects.visible_to(user).select_related(…).get(pk=pk)`, compiled once per visibility
+    shape (see `_visible_customer`)."""
     try:
-        return (
-            Customer.objects.visible_to(user)
-            .select_related("owner", "representative", "team", "referred_by")
-            .get(pk=pk)
-        )
-    except (Customer.DoesNotExist, ValueError, TypeError):
+        rows = _visible_customer(visibility_scope(user), Customer._meta.pk.get_prep_value(pk))
+    except (ValueError, TypeError):
         raise Http404("No such customer") from None
+    if not rows:
+        raise Http404("No such customer")
+    return rows[0]
+
+
+class _VisibleStatement:
+    """A read of visible customers compiled once per shape (tenure.lib.prepared), for many users.
+
+    The SQL of `visible_in(scope)` depends only on the scope's shape: "all", or a user's rule with
+    n team ids (the user id and the team ids are bound parameters). `build(scope, key, *values)`
+    returns the queryset; it is compiled once per (scope shape, key) with markers in place of the
+    scope's ids and of `values`, then each call binds the caller's. Rows are read on every call and
+    never shared between calls, let alone users."""
+
+    def __init__(self, build):
+        self.build = build
+        self._by_shape: dict[tuple, Prepared] = {}
+
+    def _compile(self, shape, key, n_values: int) -> Prepared:
+        if shape is ALL:
+            return Prepared(lambda *values: self.build(ALL, key, *values), arity=n_values)
+        n_scope = 1 + shape
+
+        def build(*markers):
+            scope = (markers[0], list(markers[1:n_scope]))
+            return self.build(scope, key, *markers[n_scope:])
+
+        return Prepared(build, arity=n_scope + n_values)
+
+    def __call__(self, scope, key, *values) -> list:
+        if scope is None:  # sees no customer
+            return []
+        if scope is ALL:
+            shape, bound = ALL, values
+        else:
+            user_id, team_ids = scope
+            team_ids = tuple(dict.fromkeys(team_ids))  # what `team_id__in` keeps (no repeats)
+            shape, bound = len(team_ids), (user_id, *team_ids, *values)
+        statement = self._by_shape.get((shape, key))
+        if statement is None:
+            statement = self._by_shape.setdefault((shape, key), self._compile(shape, key, len(values)))
+        return statement(*bound)
+
+
+_VISIBLE_CUSTOMER = _VisibleStatement(
+    lambda scope, _key, pk: (
+        Customer.objects.visible_in(scope)
+        .select_related("owner", "representative", "team", "referred_by")
+        .filter(pk=pk)
+        .order_by()[:21]  # what .get() runs
+    )
+)
+
+
+def _visible_customer(scope, pk) -> list:
+    """The customer row `pk` (with its owner, representative, team and referrer) if `scope` sees it."""
+    if type(pk) is not int:  # what the integer primary key's lookup would refuse (a 404 above)
+        raise TypeError(pk)
+    low, high = connections[router.db_for_read(Customer)].ops.integer_field_range(
+        Customer._meta.pk.get_internal_type()
+    )
+    if (low is not None and pk < low) or (high is not None and pk > high):
+        return []  # what the ORM answers for an id out of the column's range: no row
+    return _VISIBLE_CUSTOMER(scope, None, pk)
 
 
 def _order_totals(customer_id):
@@ -134,26 +197,49 @@ def duplicate_candidates(user, customer: Customer, limit: int = 10):
     id order at 1M customers (25 ms on every page); running them as separate queries cost ~0.5 ms of
     ORM work each on every customer page. So the rules are one `UNION` of per-rule sub-selects
     (each its own index look-up with its own LIMIT), used as the id list of the visible query: one
-    statement, valid on SQLite and PostgreSQL.
+    statement, valid on SQLite and PostgreSQL. A queryset; `duplicate_rows` runs the same statement
+    compiled once.
     """
+    fields, values = _duplicate_rules(customer)
+    return _duplicates_query(visibility_scope(user), (fields, limit), customer.pk, *values)
+
+
+def duplicate_rows(user, customer: Customer, limit: int = 10) -> list[Customer]:
+    """`list(duplicate_candidates(user, customer, limit))`, its statement compiled once per shape
+    (visibility shape, which rules apply, `limit`) and only re-bound (`_VisibleStatement`)."""
+    fields, values = _duplicate_rules(customer)
+    return _DUPLICATES(visibility_scope(user), (fields, limit), customer.pk, *values)
+
+
+def _duplicate_rules(customer: Customer) -> tuple[tuple, tuple]:
+    """The fields compared (mobile and phone against each of the customer's numbers, email, name)
+    and the values they are compared with."""
     rules = []
     for phone in sorted({customer.mobile, customer.phone} - {""}):
         rules += [("mobile", phone), ("phone", phone)]
     if customer.email:
         rules.append(("email", customer.email))
     rules.append(("name", customer.name))
+    return tuple(field for field, _value in rules), tuple(value for _field, value in rules)
+
+
+def _duplicates_query(scope, key, customer_pk, *values):
+    fields, limit = key
     quote = connection.ops.quote_name
     table, pk = quote(Customer._meta.db_table), quote(Customer._meta.pk.column)
     parts, params = [], []
-    for n, (field, value) in enumerate(rules):
+    for n, (field, value) in enumerate(zip(fields, values, strict=True)):
         column = quote(Customer._meta.get_field(field).column)
         parts.append(
             f"SELECT {pk} FROM (SELECT {pk} FROM {table} WHERE {column} = %s AND {pk} <> %s "
             f"ORDER BY {pk} LIMIT %s) rule{n}"
         )
-        params += [value, customer.pk, limit * 5]
+        params += [value, customer_pk, limit * 5]
     ids = RawSQL(" UNION ".join(parts), params)  # noqa: S611 - names from the model, values are params
-    return Customer.objects.visible_to(user).filter(pk__in=ids).order_by("id")[:limit]
+    return Customer.objects.visible_in(scope).filter(pk__in=ids).order_by("id")[:limit]
+
+
+_DUPLICATES = _VisibleStatement(_duplicates_query)
 
 
 # --- Reads for the staff web interface -----------------------------------------------------------

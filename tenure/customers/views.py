@@ -25,6 +25,7 @@ from tenure.customers.forms import (
     PreferencesForm,
     add_service_errors,
     attribute_rows_from_post,
+    blank_form,
     customer_initial,
     preferences_initial,
 )
@@ -36,8 +37,8 @@ from tenure.customers.selectors import (
     contacts_of,
     customers_by_phone,
     customers_for,
-    duplicate_candidates,
     duplicate_groups,
+    duplicate_rows,
     get_customer_for_user,
     referrals_count,
     staff_choices,
@@ -308,10 +309,10 @@ def customer_detail(request, pk: int):
         "addresses": addresses_of(customer),
         "tags": tags_of(customer),
         "referrals_count": referrals_count(customer),
-        "duplicates": list(duplicate_candidates(request.user, customer, limit=5)),
-        "log_form": InteractionForm(),
-        "contact_form": ContactForm(),
-        "address_form": AddressForm(),
+        "duplicates": duplicate_rows(request.user, customer, limit=5),
+        "log_form": blank_form(InteractionForm),
+        "contact_form": blank_form(ContactForm),
+        "address_form": blank_form(AddressForm),
         "can_write": request.user.can_write,
         "channel_labels": [
             label for value, label in Customer.Channel.choices if value in (customer.allowed_channels or [])
@@ -393,14 +394,14 @@ def _section(request, customer, kind: str, form=None, status: int = 200):
         context = {
             "customer": customer,
             "contacts": customer.contacts.all(),
-            "contact_form": form or ContactForm(),
+            "contact_form": form or blank_form(ContactForm),
         }
         template = "customers/_contacts.html"
     else:
         context = {
             "customer": customer,
             "addresses": customer.addresses.all(),
-            "address_form": form or AddressForm(),
+            "address_form": form or blank_form(AddressForm),
         }
         template = "customers/_addresses.html"
     context["can_write"] = request.user.can_write

@@ -21,6 +21,7 @@ from django.db import connections, router
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 
 MARKER = -7_318_264_453  # stands for the bound value while compiling; never an id
+# A statement of several values (`Prepared(build, arity=n)`): value i is compiled as MARKER - i.
 
 
 def _full_rows(model, names: list[str]) -> bool:
@@ -34,9 +35,14 @@ def _full_related(populators) -> bool:
 
 
 class Prepared:
-    def __init__(self, build):
-        """`build(value)` returns the queryset for `value`; it is called once, with MARKER."""
+    def __init__(self, build, *, arity: int = 1):
+        """`build(value)` returns the queryset for `value`; it is called once, with MARKER.
+
+        With `arity=n`, `build(v0, …, vn-1)` is called once with MARKER, MARKER - 1, …, and each
+        call binds n values (each may occur several times or, for a value that is only part of the
+        SQL's shape, never; every one of them must occur at least once)."""
         self.build = build
+        self.arity = arity
         self._here = threading.local()
 
     def _compiled(self, using: str | None):
@@ -49,15 +55,16 @@ class Prepared:
         return found
 
     def _compile(self, using: str | None):
-        qs = self.build(MARKER)
+        markers = [MARKER - i for i in range(self.arity)]
+        qs = self.build(*markers)
         query, model = qs.query, qs.model
         alias = using or router.db_for_read(model)
         compiler = query.get_compiler(alias)
         sql, params = compiler.as_sql()
         params = list(params)
-        at = tuple(i for i, p in enumerate(params) if p == MARKER and type(p) is int)
-        if not at:
-            raise ValueError(f"the marker must occur in {sql!r} {params!r}")
+        at = tuple((i, markers.index(p)) for i, p in enumerate(params) if type(p) is int and p in markers)
+        if {which for _i, which in at} != set(range(self.arity)):
+            raise ValueError(f"every marker must occur in {sql!r} {params!r}")
         names = [name or col.target.attname for col, _sql, name in compiler.select]
         shape = None
         if qs._iterable_class is ModelIterable:
@@ -76,11 +83,13 @@ class Prepared:
         converters = compiler.get_converters([col for col, _sql, _name in compiler.select])
         return compiler, alias, sql, params, at, names, converters, shape, model
 
-    def __call__(self, value, *, using: str | None = None) -> list:
+    def __call__(self, *values, using: str | None = None) -> list:
         compiler, alias, sql, params, at, names, converters, shape, model = self._compiled(using)
+        if len(values) != self.arity:
+            raise TypeError(f"{self.arity} value(s) to bind, {len(values)} given")
         params = params.copy()
-        for i in at:
-            params[i] = value
+        for i, which in at:
+            params[i] = values[which]
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()

@@ -14,13 +14,16 @@ from html import escape
 from urllib.parse import quote
 
 from django import template
+from django.conf import settings
 from django.template.defaultfilters import floatformat, linebreaksbr
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.formats import localize
+from django.utils.hashable import make_hashable
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_noop, ngettext, ngettext_lazy
 
-from tenure.customers.templatetags.tenure_ui import cached_url, phone
+from tenure.customers.templatetags.tenure_ui import cached_url, csrf_input, phone
 
 register = template.Library()
 
@@ -71,6 +74,22 @@ _CATALOGUE = (
     gettext_noop("At most"),
     gettext_noop("Service style"),
     gettext_noop("Consent"),
+    gettext_noop("primary"),
+    gettext_noop("remove"),
+    gettext_noop("Remove this contact?"),
+    gettext_noop("No contact persons yet."),
+    gettext_noop("Remove this address?"),
+    gettext_noop("No address yet."),
+    gettext_noop("Merge…"),
+    gettext_noop("Wants to deal with a manager"),
+    gettext_noop("Dedicated representative"),
+    gettext_noop("none yet"),
+    gettext_noop("DO NOT CONTACT — this customer asked not to be contacted. Answer inbound requests only."),
+    gettext_noop("Overview"),
+    gettext_noop("Audit history"),
+    gettext_noop("Tickets"),
+    gettext_noop("Edit"),
+    gettext_noop("New ticket"),
     ngettext_lazy("%(n)s return", "%(n)s returns"),
     ngettext_lazy("%(n)s day", "%(n)s days"),
     ngettext_lazy("%(n)s contact a month", "%(n)s contacts a month"),
@@ -79,7 +98,30 @@ _CATALOGUE = (
 
 def _text(value) -> str:
     """`{{ value }}`: localised (numbers, dates) and escaped."""
+    kind = type(value)
+    if kind is str:  # what localize returns unchanged
+        return escape(value)
+    if kind is int and not settings.USE_THOUSAND_SEPARATOR:  # localize: the digits, ungrouped
+        return str(value)
     return escape(str(localize(value)))
+
+
+_CHOICES: dict[tuple, dict] = {}
+
+
+def _display(obj, name: str) -> str:
+    """`obj.get_<name>_display()` (Model._get_FIELD_display), the field's choices made into a dict
+    once per field instead of on every call (labels stay lazy: shown in the active language)."""
+    key = (type(obj), name)
+    choices = _CHOICES.get(key)
+    if choices is None:
+        choices = _CHOICES[key] = dict(make_hashable(obj._meta.get_field(name).flatchoices))
+    value = getattr(obj, obj._meta.get_field(name).attname)
+    try:
+        label = choices.get(value, value)
+    except TypeError:  # an unhashable value
+        label = choices.get(make_hashable(value), value)
+    return force_str(label, strings_only=True)
 
 
 def _or_dash(value) -> str:
@@ -152,7 +194,7 @@ def facts_card(customer, tags, referrals_count) -> str:
         '<section class="card">',
         f"      <h2>{gettext('Who they are')}</h2>",
         '      <dl class="kv">',
-        f"{pad}<dt>{gettext('Kind')}</dt><dd>{_text(c.get_kind_display())}</dd>",
+        f"{pad}<dt>{gettext('Kind')}</dt><dd>{_text(_display(c, 'kind'))}</dd>",
         pad + (f"<dt>{gettext('Other name')}</dt><dd>{_text(c.alt_name)}</dd>" if c.alt_name else ""),
         f"{pad}<dt>{gettext('Mobile')}</dt><dd>"
         + (f'<a href="tel:{_text(c.mobile)}">{_text(phone(c.mobile))}</a>' if c.mobile else "—")
@@ -166,13 +208,13 @@ def facts_card(customer, tags, referrals_count) -> str:
         f"{pad}<dt>{gettext('Email')}</dt><dd>"
         + (f'<a href="mailto:{_text(c.email)}">{_text(c.email)}</a>' if c.email else "—")
         + "</dd>",
-        pad + (f"<dt>{gettext('Gender')}</dt><dd>{_text(c.get_gender_display())}</dd>" if c.gender else ""),
+        pad + (f"<dt>{gettext('Gender')}</dt><dd>{_text(_display(c, 'gender'))}</dd>" if c.gender else ""),
         pad + (f"<dt>{gettext('Birthday')}</dt><dd>{_day(c.birthday)}</dd>" if c.birthday else ""),
         pad
-        + (f"<dt>{gettext('Language')}</dt><dd>{_text(c.get_language_display())}</dd>" if c.language else ""),
+        + (f"<dt>{gettext('Language')}</dt><dd>{_text(_display(c, 'language'))}</dd>" if c.language else ""),
         pad + (f"<dt>{gettext('Industry')}</dt><dd>{_text(c.industry)}</dd>" if c.industry else ""),
         f"{pad}<dt>{gettext('Source')}</dt><dd>{_or_dash(c.source)}</dd>",
-        f"{pad}<dt>{gettext('Stage')}</dt><dd>{_text(c.get_lifecycle_stage_display())}</dd>",
+        f"{pad}<dt>{gettext('Stage')}</dt><dd>{_text(_display(c, 'lifecycle_stage'))}</dd>",
         f"{pad}<dt>{gettext('Owner')}</dt><dd>{_or_dash(c.owner)}</dd>",
         f"{pad}<dt>{gettext('Team')}</dt><dd>{_or_dash(c.team)}</dd>",
         f"{pad}<dt>{gettext('Representative')}</dt><dd><b>{_or_dash(c.representative)}</b></dd>",
@@ -241,7 +283,7 @@ def preferences_card(customer, channel_labels, can_write: bool) -> str:
             f"{pad}<dt>{gettext('Channels allowed')}</dt><dd>"
             + (", ".join(escape(str(label)) for label in channel_labels) or "—")
             + "</dd>",
-            f"{pad}<dt>{gettext('Preferred channel')}</dt><dd>{_or_dash(c.get_preferred_channel_display())}</dd>",
+            f"{pad}<dt>{gettext('Preferred channel')}</dt><dd>{_or_dash(_display(c, 'preferred_channel'))}</dd>",
             f"{pad}<dt>{gettext('At most')}</dt><dd>"
             + (
                 ngettext("%(n)s contact a month", "%(n)s contacts a month", n) % {"n": _text(n)}
@@ -249,7 +291,7 @@ def preferences_card(customer, channel_labels, can_write: bool) -> str:
                 else "—"
             )
             + "</dd>",
-            f"{pad}<dt>{gettext('Service style')}</dt><dd>{_text(c.get_service_style_display())}</dd>",
+            f"{pad}<dt>{gettext('Service style')}</dt><dd>{_text(_display(c, 'service_style'))}</dd>",
             f"{pad}<dt>{gettext('Consent')}</dt><dd>{consent}</dd>",
             "      </dl>",
             "    </section>",
@@ -273,4 +315,171 @@ def customer_facts_card(context) -> str:
 def customer_preferences_card(context) -> str:
     return mark_safe(  # noqa: S308 - every value escaped
         preferences_card(context["customer"], context["channel_labels"], context["can_write"])
+    )
+
+
+def _row_actions(kind: str, customer_pk: int, pk: int, target: str, confirm: str, csrf: str) -> str:
+    """The edit link and remove form of one contact or address row."""
+    edit = escape(cached_url(f"customers:{kind}_edit", customer_pk, pk))
+    remove = escape(cached_url(f"customers:{kind}_remove", customer_pk, pk))
+    return (
+        '<div class="rowactions">\n'
+        f'        <a href="{edit}" hx-get="{edit}" hx-target="#{kind}-{_text(pk)}" hx-swap="outerHTML">'
+        f"{gettext('edit')}</a>\n"
+        f'        <form method="post" action="{remove}" class="inline" hx-post="{remove}" hx-target="#{target}" '
+        f'hx-swap="outerHTML" hx-confirm="{confirm}">{csrf}'
+        f'<button class="linkish danger-text">{gettext("remove")}</button></form>\n'
+        "      </div>"
+    )
+
+
+def contact_rows(contacts, customer_pk: int, can_write: bool, csrf: str) -> str:
+    """The `<li>` rows of customers/_contacts.html (what its `{% for c in contacts %}` rendered)."""
+    if not contacts:
+        return f'<li class="muted">{gettext("No contact persons yet.")}</li>'
+    primary = f' <span class="badge badge-good">{gettext("primary")}</span>'
+    confirm = gettext("Remove this contact?")
+    out = []
+    for c in contacts:
+        mobile = f'<a href="tel:{_text(c.mobile)}">{_text(phone(c.mobile))}</a>' if c.mobile else ""
+        email = f' · <a href="mailto:{_text(c.email)}">{_text(c.email)}</a>' if c.email else ""
+        actions = _row_actions("contact", customer_pk, c.pk, "contacts", confirm, csrf) if can_write else ""
+        out.append(
+            f'\n    <li id="contact-{_text(c.pk)}">\n'
+            f"      <b>{_text(c.name)}</b>{primary if c.is_primary else ''}"
+            + (f' <span class="muted">{_text(c.title)}</span>' if c.title else "")
+            + f'\n      <div class="muted">{mobile}{email}</div>\n'
+            f"      {actions}\n"
+            "    </li>\n  "
+        )
+    return "".join(out)
+
+
+def address_rows(addresses, customer_pk: int, can_write: bool, csrf: str) -> str:
+    """The `<li>` rows of customers/_addresses.html (what its `{% for a in addresses %}` rendered)."""
+    if not addresses:
+        return f'<li class="muted">{gettext("No address yet.")}</li>'
+    confirm = gettext("Remove this address?")
+    out = []
+    for a in addresses:
+        postcode = f' <span class="muted">{_text(a.postcode)}</span>' if a.postcode else ""
+        actions = _row_actions("address", customer_pk, a.pk, "addresses", confirm, csrf) if can_write else ""
+        out.append(
+            f'\n    <li id="address-{_text(a.pk)}">\n'
+            f'      <span class="badge">{_text(_display(a, "kind"))}</span> {_text(a)}{postcode}\n'
+            f"      {actions}\n"
+            "    </li>\n  "
+        )
+    return "".join(out)
+
+
+def duplicate_rows(duplicates, customer_pk: int, can_write: bool) -> str:
+    """The `<li>` rows of the page's "Possible duplicates" card."""
+    if can_write:
+        merge_url = escape(cached_url("customers:merge"))
+        merge = gettext("Merge…")
+    out = []
+    for d in duplicates:
+        link = (
+            f'<a class="button small secondary" href="{merge_url}?keep={_text(customer_pk)}&amp;drop={_text(d.pk)}">'
+            f"{merge}</a>"
+            if can_write
+            else ""
+        )
+        out.append(
+            f'\n        <li><a href="{escape(cached_url("customers:detail", d.pk))}">{_text(d.name)}</a> '
+            f'<span class="muted">{_text(phone(d.primary_phone))} {_text(d.email)}</span>\n'
+            f"          {link}</li>\n      "
+        )
+    return "".join(out)
+
+
+def header(customer, user, tab) -> str:
+    """customers/_header.html: name, chips, representative, the do-not-contact banner and the tabs."""
+    c = customer
+    pk = c.pk
+    representative = c.representative
+    primary_phone = c.primary_phone
+    writer = bool(user is not None and getattr(user, "can_write", False))
+    overview = ' class="active"' if tab == "overview" else ""
+    history = ' class="active"' if tab == "history" else ""
+    return "".join(
+        [
+            '<div class="custhead">\n  <div>\n    <h1>',
+            _text(c.name),
+            f' <span class="muted alt">{_text(c.alt_name)}</span>' if c.alt_name else "",
+            "</h1>\n",
+            '    <div class="chips">\n',
+            f'      <span class="badge">{_text(_display(c, "kind"))}</span>\n',
+            f'      <span class="stage stage-{_text(c.lifecycle_stage)}">{_text(_display(c, "lifecycle_stage"))}'
+            "</span>\n",
+            "      ",
+            f'<span class="muted">#{_text(c.external_id)}</span>' if c.external_id else "",
+            "\n      ",
+            f'<span class="badge badge-warn">{gettext("Wants to deal with a manager")}</span>'
+            if c.wants_manager
+            else "",
+            "\n      ",
+            f'<span class="nowrap">☎ {_text(phone(primary_phone))}</span>' if primary_phone else "",
+            "\n    </div>\n  </div>\n",
+            '  <div class="rep-box">\n',
+            f"    <small>{gettext('Dedicated representative')}</small>\n",
+            "    <b>",
+            _text(representative) if representative else f'<span class="muted">{gettext("none yet")}</span>',
+            "</b>\n  </div>\n</div>\n",
+            (
+                '<div class="dnc-banner" role="alert">⚠ '
+                + gettext(
+                    "DO NOT CONTACT — this customer asked not to be contacted. Answer inbound requests only."
+                )
+                + "</div>"
+            )
+            if c.do_not_contact
+            else "",
+            '\n<nav class="tabs">\n',
+            f'  <a href="{escape(cached_url("customers:detail", pk))}"{overview}>{gettext("Overview")}</a>\n',
+            f'  <a href="{escape(cached_url("customers:history", pk))}"{history}>{gettext("Audit history")}</a>\n',
+            f'  <a href="{escape(cached_url("service:queue"))}?customer={_text(pk)}">{gettext("Tickets")}</a>\n',
+            "  ",
+            (
+                f'<a href="{escape(cached_url("customers:edit", pk))}">{gettext("Edit")}</a>\n'
+                f'  <a href="{escape(cached_url("customers:preferences", pk))}">{gettext("Preferences & consent")}</a>\n'
+                f'  <a href="{escape(cached_url("service:ticket_new"))}?customer={_text(pk)}">{gettext("New ticket")}</a>'
+            )
+            if writer
+            else "",
+            "\n</nav>",
+        ]
+    )
+
+
+@register.simple_tag(takes_context=True)
+def customer_contact_rows(context) -> str:
+    return mark_safe(  # noqa: S308 - every value escaped
+        contact_rows(
+            context["contacts"], context["customer"].pk, context.get("can_write"), csrf_input(context)
+        )
+    )
+
+
+@register.simple_tag(takes_context=True)
+def customer_address_rows(context) -> str:
+    return mark_safe(  # noqa: S308 - every value escaped
+        address_rows(
+            context["addresses"], context["customer"].pk, context.get("can_write"), csrf_input(context)
+        )
+    )
+
+
+@register.simple_tag(takes_context=True)
+def customer_duplicate_rows(context) -> str:
+    return mark_safe(  # noqa: S308 - every value escaped
+        duplicate_rows(context["duplicates"], context["customer"].pk, context.get("can_write"))
+    )
+
+
+@register.simple_tag(takes_context=True)
+def customer_header(context) -> str:
+    return mark_safe(  # noqa: S308 - every value escaped
+        header(context["customer"], context.get("user"), context.get("tab"))
     )

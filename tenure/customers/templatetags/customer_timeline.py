@@ -14,6 +14,7 @@ the tag's calls), dates in the current time zone like the `date` filter, money l
 `floatformat` filter.
 """
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
@@ -24,7 +25,7 @@ from django.utils import numberformat
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone
-from django.utils.translation import gettext, ngettext, ngettext_lazy
+from django.utils.translation import get_language, gettext, ngettext, ngettext_lazy
 
 from tenure.commerce.models import Order
 from tenure.interactions.models import Interaction
@@ -39,21 +40,39 @@ DEFAULT_ICON = "✎"
 CENT = Decimal("0.01")
 
 
+@functools.lru_cache(maxsize=16)
+def _labels(language: str | None) -> tuple:
+    """The entries' labels in `language` (the active one), escaped: looked up once per language
+    and process (the catalogues do not change while a process runs)."""
+    return (
+        {value: escape(str(label)) for value, label in Interaction.Kind.choices},
+        {value: escape(str(label)) for value, label in Interaction.Direction.choices},
+        {value: escape(str(label)) for value, label in Order.Channel.choices},
+        escape(gettext("Order")),
+        escape(gettext("Return")),
+        escape(gettext("margin")),
+    )
+
+
 class _Renderer:
     """Everything that is the same for every entry of one response (labels in the active language,
     the time zone, the number format) is looked up once here, not once per entry."""
 
     def __init__(self):
         self.tz = get_current_timezone()
-        self.kinds = {value: escape(str(label)) for value, label in Interaction.Kind.choices}
-        self.directions = {value: escape(str(label)) for value, label in Interaction.Direction.choices}
-        self.channels = {value: escape(str(label)) for value, label in Order.Channel.choices}
-        self.order_label, self.return_label = escape(gettext("Order")), escape(gettext("Return"))
-        self.margin_label = escape(gettext("margin"))
+        (
+            self.kinds,
+            self.directions,
+            self.channels,
+            self.order_label,
+            self.return_label,
+            self.margin_label,
+        ) = _labels(get_language())
         self.decimal_sep = get_format("DECIMAL_SEPARATOR")
         self.thousand_sep = get_format("THOUSAND_SEPARATOR")
         self.grouping = get_format("NUMBER_GROUPING")
         self.order_urls: dict[int, str] = {}
+        self.line_counts: dict[int, str] = {}
 
     def money(self, value) -> str:
         """What `{{ value|floatformat:"2g" }}` shows for a Decimal (amounts are stored to the cent)."""
@@ -73,6 +92,13 @@ class _Renderer:
             f'<time class="when" datetime="{escape(value.isoformat())}">'
             f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}</time>"
         )
+
+    def lines(self, n) -> str:
+        """ "3 lines" in the active language, escaped; looked up once per count and response."""
+        text = self.line_counts.get(n)
+        if text is None:
+            text = self.line_counts[n] = escape(ngettext("%(n)s line", "%(n)s lines", n) % {"n": n})
+        return text
 
     def order_url(self, order) -> str:
         """The order's page; `reverse` once per customer (".../0/"), then only the order id changes."""
@@ -119,7 +145,7 @@ class _Renderer:
             f'    <div class="line1"><a href="{escape(self.order_url(order))}"><b>'
             f"{self.return_label if returned else self.order_label} {escape(order.number)}</b></a>\n"
             f'      <span class="num">{escape(self.money(order.total))} {escape(order.currency)}</span>\n'
-            f'      <span class="muted">{escape(ngettext("%(n)s line", "%(n)s lines", n) % {"n": n})} · '
+            f'      <span class="muted">{self.lines(n)} · '
             f"{self.margin_label} {escape(self.money(order.margin))} · "
             f"{self.channels.get(order.channel) or escape(order.channel)}</span></div>\n"
             "  </div>\n"

@@ -184,10 +184,10 @@ def test_the_customer_page_uses_the_cards(client_for, agent, customer):
 def test_every_label_of_the_tags_is_translated():
     """makemessages does not read gettext calls inside f-strings: each tag module lists its labels in
     `_CATALOGUE`, and each must have a Chinese translation (the cards' labels in the catalogues)."""
-    from tenure.customers.templatetags import customer_cards, customer_timeline
+    from tenure.customers.templatetags import customer_cards, customer_timeline, tenure_ui
     from tenure.value.templatetags import value_panels
 
-    for module in (customer_cards, customer_timeline, value_panels):
+    for module in (customer_cards, customer_timeline, tenure_ui, value_panels):
         for label in module._CATALOGUE:
             if not isinstance(label, str):  # a plural: checked by the counts below
                 continue

@@ -140,3 +140,18 @@ def test_tags_of_a_page_equal_the_prefetch(agent):
     for p in Customer.objects.filter(pk__in=ids).prefetch_related("tags"):
         assert mine.get(p.pk, []) == list(p.tags.all())
     assert [t.name for t in mine[people[0].pk]] == ["a", "b", "c"] and people[1].pk not in mine
+
+
+def test_several_values_are_bound_each_where_it_occurs(agent, customer):
+    other = customer_create(actor=agent, name="Other")
+    both = Prepared(
+        lambda a, b: Customer.objects.filter(Q(pk=a) | Q(pk=b) | Q(referred_by_id=a)).order_by("id"),
+        arity=2,
+    )
+    assert [c.pk for c in both(customer.pk, other.pk)] == [customer.pk, other.pk]
+    assert [c.pk for c in both(other.pk, -1)] == [other.pk]
+    with pytest.raises(TypeError):
+        both(customer.pk)
+    unused = Prepared(lambda a, b: Customer.objects.filter(pk=a), arity=2)
+    with pytest.raises(ValueError, match="every marker"):
+        unused(customer.pk, other.pk)
