@@ -189,9 +189,32 @@ def _source_sql(tiers: list[TierDefinition], as_of) -> tuple[str, list]:
     return f"({sql})", list(params)
 
 
+def _top_cut(tier: TierDefinition, source: str, source_params: list):
+    """The lowest value of the tier's metric that is still in its top percent, or None.
+
+    A member (conditions met, metric known) is in when (RANK − 1) × 100 < percent × members, and
+    RANK − 1 is the number of members with a greater value: that count only shrinks as the value
+    grows, so the members in are exactly those at or above one value. It is found from the distinct
+    values and their counts (a GROUP BY and a running sum over the groups, the same arithmetic as
+    the rank test) instead of ranking every customer's row by a window sort."""
+    qn = connection.ops.quote_name
+    cond, params = _cond_sql(tier.conditions or [], qn, "m")
+    metric = f"m.{qn(tier.percent_metric)}"
+    grouped = f"SELECT {metric} AS v, COUNT(*) AS k FROM {source} m WHERE ({cond}) AND {metric} IS NOT NULL GROUP BY {metric}"
+    ranked = f"SELECT v, SUM(k) OVER (ORDER BY v DESC) - k AS greater, SUM(k) OVER () AS n FROM ({grouped}) g"
+    sql = f"SELECT MIN(v) FROM ({ranked}) r WHERE r.greater * 100.0 < %s * r.n"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*source_params, *params, float(tier.percent)])
+        cut = cursor.fetchone()[0]
+    if cut is not None and connection.vendor != "postgresql" and isinstance(cut, Decimal):
+        cut = float(cut)  # SQLite keeps decimals as REAL; a Decimal parameter would be text
+    return cut
+
+
 def compute_sql(tiers: list[TierDefinition], as_of=None) -> tuple[str, list]:
     """``INSERT … SELECT`` of the computed tier of every customer whose stored one differs, metrics
-    derived when read taken as of ``as_of`` (default: now)."""
+    derived when read taken as of ``as_of`` (default: now). A top-percent rule is read as "at or
+    above its cut value" (``_top_cut``), found first."""
     qn = connection.ops.quote_name
     metrics_table = qn(CustomerMetrics._meta.db_table)
     source, source_params = _source_sql(tiers, as_of)
@@ -201,15 +224,16 @@ def compute_sql(tiers: list[TierDefinition], as_of=None) -> tuple[str, list]:
         cond, params = _cond_sql(tier.conditions or [], qn, "m")
         if tier.rule == TierDefinition.Rule.TOP_PERCENT:
             metric = f"m.{qn(tier.percent_metric)}"
-            member = f"({cond}) AND {metric} IS NOT NULL"
-            part = f"CASE WHEN {member} THEN 1 ELSE 0 END"
-            inner_cols.append(
-                f"CASE WHEN {member} THEN RANK() OVER (PARTITION BY {part} ORDER BY {metric} DESC) END AS r{i}"
-            )
-            inner_cols.append(f"COUNT(*) OVER (PARTITION BY {part}) AS n{i}")
-            inner_params += params + params + params
-            whens.append(f"WHEN s.r{i} IS NOT NULL AND (s.r{i} - 1) * 100.0 < %s * s.n{i} THEN %s")
-            when_params += [float(tier.percent), tier.code]
+            cut = _top_cut(tier, source, source_params)
+            if cut is None:
+                inner_cols.append(f"0 AS c{i}")
+            else:
+                inner_cols.append(
+                    f"CASE WHEN ({cond}) AND {metric} IS NOT NULL AND {metric} >= %s THEN 1 ELSE 0 END AS c{i}"
+                )
+                inner_params += [*params, cut]
+            whens.append(f"WHEN s.c{i} = 1 THEN %s")
+            when_params.append(tier.code)
         elif tier.rule == TierDefinition.Rule.CONDITIONS:
             inner_cols.append(f"CASE WHEN {cond} THEN 1 ELSE 0 END AS c{i}")
             inner_params += params
