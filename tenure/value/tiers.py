@@ -12,8 +12,8 @@ Rules are checked in ``position`` order and the first match wins; the last activ
 everyone no rule above matched. The population of a percent rule is *not* reduced by the tiers above
 it, so "platinum = top 5%, gold = top 20%" makes gold the next 15%.
 
-``compute_sql`` builds one ``INSERT … SELECT … ON CONFLICT`` over all metrics rows (window functions in
-a derived table, one CASE outside) that stores the computed tier in ``CustomerMetrics.computed_tier``
+``compute_sql`` builds one ``INSERT … SELECT … ON CONFLICT`` over all metrics rows (a top-percent
+rule as "at or above its cut value", found first by ``_top_cut``; one CASE outside) that stores the computed tier in ``CustomerMetrics.computed_tier``
 for the rows where it changed (every row conflicts, so it is an update). A customer without a metrics
 row (created since the last metrics recompute) has no values: it gets the last tier. Metric names come from an allow-list and are quoted; numbers travel as
 parameters. The same SQL runs on SQLite (≥ 3.25) and PostgreSQL and gives identical results.
