@@ -503,7 +503,7 @@ def _before_bound(cents, bound):
     return Q(GreaterThan(cents, big)) | (Q(Exact(cents, big)) & Q(customer_id__lt=customer))
 
 
-def classify(*, as_of: datetime, conf: dict) -> int:
+def classify(*, as_of: datetime, conf: dict, written: list | None = None) -> int:
     """ABC, RFM, lifecycle stage and churn risk of every customer: one upsert over the metrics.
 
     The ranks across customers are reduced to a few constants first: for R, F and M the values at
@@ -515,7 +515,9 @@ def classify(*, as_of: datetime, conf: dict) -> int:
     buys, and storing them made every nightly run rewrite every buyer's row.
     """
     sql, params, columns = labels_sql(as_of=as_of, conf=conf)
-    return upsert_from_sql(CustomerMetrics, sql, params, columns, "customer_id", only_changed=True)
+    return upsert_from_sql(
+        CustomerMetrics, sql, params, columns, "customer_id", only_changed=True, written=written
+    )
 
 
 def rfm_cuts(*, as_of: datetime, conf: dict) -> dict:
@@ -630,11 +632,12 @@ def labels_sql(*, as_of: datetime, conf: dict) -> tuple[str, list, dict]:
     return outer, [*params, *inner_params], columns
 
 
-def record_stage_changes(*, as_of: datetime, run_id: int | None) -> int:
+def record_stage_changes(*, as_of: datetime, run_id: int | None, only: str | None = None) -> int:
     """Log every customer whose computed stage differs from the stored one, then store it.
 
     The moved customers are found once (a temporary table), then logged and updated from it: two
-    cheap statements over the few that moved instead of two joins of the whole customer table."""
+    cheap statements over the few that moved instead of two joins of the whole customer table.
+    ``only`` (a SELECT of customer ids) limits the search to the customers that can have moved."""
     from django.db import connection
     from django.utils import timezone
 
@@ -643,6 +646,7 @@ def record_stage_changes(*, as_of: datetime, run_id: int | None) -> int:
     changed = (
         CustomerMetrics.objects.exclude(lifecycle_stage="")
         .exclude(lifecycle_stage=F("customer__lifecycle_stage"))
+        .filter(_among("customer_id", only) if only is not None else Q())
         .order_by()
         .annotate(
             c_from=F("customer__lifecycle_stage"),

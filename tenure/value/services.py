@@ -2,7 +2,7 @@
 
 import logging
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -15,6 +15,7 @@ from tenure.accounts import audit
 from tenure.accounts.models import AuditEntry
 from tenure.value import clv, metrics
 from tenure.value.conf import value_settings
+from tenure.value.metrics import _among as metrics_among
 from tenure.value.models import (
     ClvFit,
     CustomerMetrics,
@@ -23,7 +24,7 @@ from tenure.value.models import (
     TierDefinition,
     TierOverride,
 )
-from tenure.value.sql import ANALYTIC_WORK_MEM, temp_table, upsert_rows
+from tenure.value.sql import ANALYTIC_WORK_MEM, add_ids, ids_table, temp_table, upsert_rows
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +151,7 @@ def metrics_recompute(
         written[name] = step(name, func, *args, **kwargs)
 
     rolling_days = int(conf["rolling_days"])
+    column = connection.ops.quote_name("customer_id")
     detail: dict = {
         "base_key": _base_key(conf),
         "changes_from": changes_from.isoformat(),
@@ -168,51 +170,67 @@ def metrics_recompute(
         )
         write_step("contact", metrics.contact_metrics, as_of=as_of, rolling_days=rolling_days, only=only)
 
-    if prev is None:
-        detail["base_mode"] = "full"
-        detail["base_full_reason"] = full_reason
-        base_steps(None)
-    else:
-        detail["base_mode"] = "changed"
-        detail["base_since_run"] = prev.pk
-        start = time.perf_counter()
-        sql, params = metrics.changed_customers_sql(
-            changes_since=datetime.fromisoformat(prev.detail["changes_from"]),
-            prev_as_of=prev.as_of,
-            as_of=as_of,
-            rolling_days=rolling_days,
-        )
-        with temp_table("tenure_value_changed", sql, params) as changed:
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
+    with ExitStack() as stack:
+        candidates = None  # customers that can have moved stage or tier (incremental runs)
+        if prev is None:
+            detail["base_mode"] = "full"
+            detail["base_full_reason"] = full_reason
+            base_steps(None)
+        else:
+            detail["base_mode"] = "changed"
+            detail["base_since_run"] = prev.pk
+            start = time.perf_counter()
+            sql, params = metrics.changed_customers_sql(
+                changes_since=datetime.fromisoformat(prev.detail["changes_from"]),
+                prev_as_of=prev.as_of,
+                as_of=as_of,
+                rolling_days=rolling_days,
+            )
+            changed = stack.enter_context(temp_table("tenure_value_changed", sql, params))
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
                     cursor.execute(f"ANALYZE {changed}")
-                    cursor.execute(f"SELECT count(*) FROM {changed}")
-                    detail["base_customers"] = cursor.fetchone()[0]
-            else:
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SELECT count(*) FROM {changed}")
-                    detail["base_customers"] = cursor.fetchone()[0]
+                cursor.execute(f"SELECT count(*) FROM {changed}")
+                detail["base_customers"] = cursor.fetchone()[0]
             timings["changed"] = round(time.perf_counter() - start, 3)
-            column = connection.ops.quote_name("customer_id")
             with _probing(detail["base_customers"]):
                 base_steps(f"SELECT {column} FROM {changed}")
-    write_step("referrals", metrics.referral_metrics)
-    if with_clv:
-        start = time.perf_counter()
-        try:
-            fit = clv.clv_fit_and_store(until=as_of, time_unit=conf["clv"]["time_unit"])
-            detail["clv_fit"] = fit.pk
-        except clv.InsufficientHistory as exc:
-            CustomerMetrics.objects.exclude(clv_p_alive=None, clv_expected_purchases=None).update(
-                **dict.fromkeys(CLV_FIELDS)
+            candidates = stack.enter_context(ids_table("tenure_value_moved"))
+            with connection.cursor() as cursor:
+                cursor.execute(f"INSERT INTO {candidates} (customer_id) SELECT {column} FROM {changed}")
+        write_step("referrals", metrics.referral_metrics)
+        if with_clv:
+            start = time.perf_counter()
+            try:
+                fit = clv.clv_fit_and_store(until=as_of, time_unit=conf["clv"]["time_unit"])
+                detail["clv_fit"] = fit.pk
+            except clv.InsufficientHistory as exc:
+                CustomerMetrics.objects.exclude(clv_p_alive=None, clv_expected_purchases=None).update(
+                    **dict.fromkeys(CLV_FIELDS)
+                )
+                detail["clv_skipped"] = str(exc)
+            timings["clv"] = round(time.perf_counter() - start, 3)
+        # Since the last complete run every customer's stored stage and tier equal the computed
+        # ones, except for customers whose data changed (the changed set): only those and the rows
+        # this run rewrites can have moved.
+        classified: list | None = [] if candidates else None
+        write_step("classify", metrics.classify, as_of=as_of, conf=conf, written=classified)
+        customers = CustomerMetrics.objects.count()
+        only = None
+        if candidates:
+            add_ids(candidates, classified)
+            only = f"SELECT {column} FROM {candidates}"
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT count(*) FROM {candidates}")
+                moved_candidates = cursor.fetchone()[0]
+        else:
+            moved_candidates = customers
+        with _probing(moved_candidates if candidates else customers):
+            changes = step(
+                "stage_changes", metrics.record_stage_changes, as_of=as_of, run_id=run.pk, only=only
             )
-            detail["clv_skipped"] = str(exc)
-        timings["clv"] = round(time.perf_counter() - start, 3)
-    write_step("classify", metrics.classify, as_of=as_of, conf=conf)
-    customers = CustomerMetrics.objects.count()
-    changes = step("stage_changes", metrics.record_stage_changes, as_of=as_of, run_id=run.pk)
-    tier_result = step("tiers", tiers_apply, as_of=as_of, actor=actor, run=run)
-    detail["tier_changes"] = tier_result["changes"]
+            tier_result = step("tiers", tiers_apply, as_of=as_of, actor=actor, run=run, candidates=candidates)
+        detail["tier_changes"] = tier_result["changes"]
     run.customers = customers
     run.stage_changes = changes
     run.status = MetricsRun.Status.OK
@@ -357,9 +375,12 @@ def metrics_vacuum() -> bool:
 
 
 # --- Tiers ---------------------------------------------------------------------------------------
-def _effective_tier_changes(*, as_of: datetime, actor, run, ended_customer_ids: list[int], fallback: str):
+def _effective_tier_changes(
+    *, as_of: datetime, actor, run, ended_customer_ids: list[int], fallback: str, only: str | None = None
+):
     """Customers whose stored tier differs from the effective one (active override, else computed),
-    logged into TierChange and written to Customer.tier."""
+    logged into TierChange and written to Customer.tier; ``only`` (a SELECT of customer ids) limits
+    the search to the customers that can have moved."""
     from django.db.models import (
         BigIntegerField,
         Case,
@@ -384,6 +405,7 @@ def _effective_tier_changes(*, as_of: datetime, actor, run, ended_customer_ids: 
             )
         )
         .exclude(tier=F("t_to"))
+        .filter(metrics_among("id", only) if only is not None else Q())
         .annotate(
             t_at=Value(as_of, output_field=DateTimeField()),
             t_source=Case(
@@ -426,13 +448,19 @@ def _effective_tier_changes(*, as_of: datetime, actor, run, ended_customer_ids: 
     return n
 
 
-def tiers_apply(*, as_of: datetime, actor=None, run=None) -> dict:
-    """The tier step of a recompute (no audit entry of its own; see ``tiers_recompute``)."""
+def tiers_apply(*, as_of: datetime, actor=None, run=None, candidates: str | None = None) -> dict:
+    """The tier step of a recompute (no audit entry of its own; see ``tiers_recompute``).
+
+    ``candidates``: the name of a table of customer ids (``sql.ids_table``) holding every customer
+    whose data changed since the last complete run; the customers whose computed tier changes now
+    and those whose override expires are added to it, and only they are looked at for tier moves
+    (everybody else's stored tier equals the effective one since that run)."""
     from tenure.customers.models import Customer
     from tenure.value.tiers import active_tiers, compute_tiers
 
     tiers = active_tiers()
-    computed = compute_tiers(tiers, as_of)
+    written: list | None = [] if candidates else None
+    computed = compute_tiers(tiers, as_of, written=written)
     expired = list(
         TierOverride.objects.filter(ended_at__isnull=True, expires_at__lte=as_of).values_list(
             "pk", "customer_id"
@@ -451,12 +479,17 @@ def tiers_apply(*, as_of: datetime, actor=None, run=None) -> dict:
                 changes={"end_reason": TierOverride.EndReason.EXPIRED},
                 summary="tier override expired",
             )
+    only = None
+    if candidates:
+        add_ids(candidates, [*written, *(c for _, c in expired)])
+        only = f"SELECT {connection.ops.quote_name('customer_id')} FROM {candidates}"
     changes = _effective_tier_changes(
         as_of=as_of,
         actor=actor,
         run=run,
         ended_customer_ids=[c for _, c in expired],
         fallback=tiers[-1].code if tiers else "",
+        only=only,
     )
     return {"computed": computed, "overrides_ended": len(expired), "changes": changes}
 

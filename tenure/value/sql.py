@@ -96,8 +96,10 @@ def upsert_from_sql(
     only_changed: bool = False,
     touch: tuple[str, ...] = (),
     using: str = "default",
+    written: list | None = None,
 ) -> int:
-    """``upsert_from_queryset`` for a SELECT given as SQL text and its parameters."""
+    """``upsert_from_queryset`` for a SELECT given as SQL text and its parameters. With a list as
+    ``written``, the conflict key of every row written is appended to it (``RETURNING``)."""
     table = model._meta.db_table
     connection = connections[using]
     qn = connection.ops.quote_name
@@ -139,9 +141,41 @@ def upsert_from_sql(
         )
         if only_changed:
             sql += " WHERE " + " OR ".join(f"t.{qn(c)} {differs} excluded.{qn(c)}" for c in compared)
+    if written is not None:
+        sql += f" RETURNING {qn(conflict)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount
+        if written is None:
+            return cursor.rowcount
+        rows = cursor.fetchall()
+    written.extend(row[0] for row in rows)
+    return len(rows)
+
+
+@contextmanager
+def ids_table(name: str, using: str = "default"):
+    """A temporary table of ids (``customer_id``) that ``add_ids`` fills: a set computed in Python
+    (e.g. the rows a step wrote) that later statements read by join. Dropped on the way out."""
+    connection = connections[using]
+    table = connection.ops.quote_name(name)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TEMP TABLE {table} (customer_id bigint)")
+    yield table
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {table}")
+
+
+def add_ids(table: str, ids, using: str = "default") -> None:
+    connection = connections[using]
+    ids = [int(i) for i in ids]
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"INSERT INTO {table} (customer_id) SELECT unnest(%s::bigint[])", [ids])
+        else:
+            cursor.executemany(f"INSERT INTO {table} (customer_id) VALUES (%s)", [(i,) for i in ids])
 
 
 @contextmanager

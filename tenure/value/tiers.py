@@ -256,12 +256,19 @@ def compute_sql(tiers: list[TierDefinition], as_of=None) -> tuple[str, list]:
     return sql, [*when_params, last, *inner_params, *source_params]
 
 
-def compute_tiers(tiers: list[TierDefinition], as_of=None) -> int:
-    """Store every customer's computed tier (one statement); returns the number of rows changed."""
+def compute_tiers(tiers: list[TierDefinition], as_of=None, written: list | None = None) -> int:
+    """Store every customer's computed tier (one statement); returns the number of rows changed
+    (and appends their customer ids to ``written`` when given)."""
     sql, params = compute_sql(tiers, as_of)
+    if written is not None:
+        sql += " RETURNING customer_id"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        if written is None:
+            return max(cursor.rowcount, 0)
+        rows = cursor.fetchall()
+    written.extend(row[0] for row in rows)
+    return len(rows)
 
 
 def active_tiers() -> list[TierDefinition]:

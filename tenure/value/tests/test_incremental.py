@@ -38,7 +38,23 @@ def settle():
     run.save(update_fields=["detail"])
 
 
-def full_result(as_of) -> dict:
+def moves(run) -> dict:
+    """The stage and tier of every customer, and the moves the run logged."""
+    from tenure.value.models import StageChange, TierChange
+
+    return {
+        "stages": dict(Customer.objects.values_list("id", "lifecycle_stage")),
+        "tiers": dict(Customer.objects.values_list("id", "tier")),
+        "stage_changes": sorted(
+            StageChange.objects.filter(run=run).values_list("customer_id", "from_stage", "to_stage")
+        ),
+        "tier_changes": sorted(
+            TierChange.objects.filter(run=run).values_list("customer_id", "from_tier", "to_tier")
+        ),
+    }
+
+
+def full_result(as_of, with_moves=False):
     """What a full recompute stores as of ``as_of``, on the same data (rolled back)."""
     from django.db import transaction
 
@@ -48,8 +64,10 @@ def full_result(as_of) -> dict:
     result = {}
     try:
         with transaction.atomic():
-            metrics_recompute(as_of=as_of, with_clv=False, full=True)
+            run = metrics_recompute(as_of=as_of, with_clv=False, full=True)
             result.update(stored())
+            if with_moves:
+                result = (result, moves(run))
             raise Rollback
     except Rollback:
         pass
@@ -219,3 +237,29 @@ def test_a_customer_whose_metrics_row_went_missing_is_computed_again(first, shop
     assert run.detail["base_mode"] == "changed" and run.detail["base_customers"] == 1
     assert CustomerMetrics.objects.get(customer=shop["C"]).order_count == 1
     assert stored() == full_result(AS_OF)
+
+
+def test_stage_and_tier_moves_are_those_of_a_full_run(first, shop):
+    """Stage and tier moves are looked for among the changed customers and the rows this run
+    rewrites only: a stage edited by hand, a tier changed by hand and a year of time passing must
+    give the moves a search of every customer gives."""
+    from tenure.value.services import tiers_recompute
+
+    # G bought once, 100 days before AS_OF: active then, at risk 200 days later, with nothing of
+    # theirs at the window edges (only the classify step sees them move).
+    g = CustomerFactory(name="G")
+    order(g, at(2025, 3, 23), "90.00", "30.00")
+    metrics_recompute(as_of=AS_OF, with_clv=False, full=True)
+    settle()
+    Customer.objects.filter(pk=shop["A"].pk).update(lifecycle_stage="dormant", updated_at=timezone.now())
+    Customer.objects.filter(pk=shop["C"].pk).update(tier="gold", updated_at=timezone.now())
+    tiers_recompute(as_of=AS_OF)  # a manager's recompute between two nightly runs
+    later = AS_OF + timedelta(days=200)
+    expected_rows, expected_moves = full_result(later, with_moves=True)
+    run = metrics_recompute(as_of=later, with_clv=False)
+    assert run.detail["base_mode"] == "changed"
+    assert stored() == expected_rows
+    got = moves(run)
+    assert got == expected_moves
+    assert ("dormant" in {m[1] for m in got["stage_changes"]})
+    assert (g.pk, "active", "at_risk") in got["stage_changes"]
