@@ -62,6 +62,7 @@ from tenure.lib.text import char_readings, fold, has_cjk, latin_words, pinyin_sy
 TOKEN_MAX = 64
 NARROW_TERM = 2000  # a query matching at most this many entries is resolved to an id list first
 WIDE_FACTOR = 125  # ... and one matching at most √(WIDE_FACTOR·customers) to an id array (wide_term)
+WIDE_ESTIMATE_MARGIN = 1.5  # ... read when the probe's estimate of the matches is below margin × that
 WINDOW = 500  # newest visible customers a short query is tried on first ...
 DENSE = 25  # ... and the matches among them that make it broad: walked at once, no probe
 _PHONE_QUERY = re.compile(r"^\+?[\d\s\-().（）０-９]{3,}$")
@@ -351,31 +352,39 @@ def search_filter(text: str, within=None) -> Q:
     found = matching_ids(terms, NARROW_TERM + 1)
     if len(found) <= NARROW_TERM:
         return Q(pk__in=sorted(found))
-    wide = wide_term()
-    if wide > NARROW_TERM:
+    newest = _newest_id()
+    wide = wide_term(newest)
+    # The probe's ids are about the lowest of the matches (the index hands them over in the entries'
+    # physical order, mostly the order they were written: by id), so len·newest/max estimates the
+    # matches; measured it errs low (entries rewritten later sit at the end), not high. It only
+    # saves reading wide + 1 ids to learn that there are more: the count decides.
+    if wide > NARROW_TERM and len(found) * newest <= WIDE_ESTIMATE_MARGIN * wide * max(found):
         ids = matching_id_list(terms, wide + 1)
         if ids.count(",") < wide:  # at most `wide` ids
             return _among_q(ids)
     return _walk_q(terms)
 
 
-def wide_term() -> int:
-    """The most matches a query is read from the index for (the id array); above it, the walk.
-
-    Reading M matches costs about M; the walk for a page of 50 reads about 50·N/M customers of N
-    (the matches spread evenly), so the two cost the same near M = sqrt(50·N·c), c the ratio of
-    their costs per row: √(WIDE_FACTOR·N). N is the largest customer id (one look-up of the primary
-    key's end), which bounds the customers a walk can read."""
-    from math import isqrt
-
+def _newest_id() -> int:
+    """The largest customer id (one look-up of the primary key's end): bounds what a walk can read."""
     from tenure.customers.models import Customer
 
     quote = connection.ops.quote_name
     table, pk = quote(Customer._meta.db_table), quote(Customer._meta.pk.column)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MAX({pk}) FROM {table}")
-        newest = cursor.fetchone()[0] or 0
-    return isqrt(WIDE_FACTOR * newest)
+        return cursor.fetchone()[0] or 0
+
+
+def wide_term(newest: int) -> int:
+    """The most matches a query is read from the index for (the id array); above it, the walk.
+
+    Reading M matches costs about M; the walk for a page of 50 reads about 50·N/M customers of N
+    (the matches spread evenly), so the two cost the same near M = sqrt(50·N·c), c the ratio of
+    their costs per row: √(WIDE_FACTOR·N), N the newest customer id."""
+    from math import isqrt
+
+    return isqrt(WIDE_FACTOR * max(newest, 0))
 
 
 def _among_q(ids: str) -> Q:

@@ -141,7 +141,7 @@ def test_search_filter_gives_the_rule_whichever_the_strategy(agent, monkeypatch,
     made = [customer_create(actor=agent, name=n, mobile=m, email=e) for n, m, e in people]
     tokens = {c.pk: search.customer_tokens(c) for c in made}
     monkeypatch.setattr(search, "NARROW_TERM", narrow)
-    monkeypatch.setattr(search, "wide_term", lambda: wide)
+    monkeypatch.setattr(search, "wide_term", lambda newest: wide)
     monkeypatch.setattr(search, "DENSE", dense)
     for text in QUERIES:
         terms = search.query_terms(text)
@@ -222,7 +222,7 @@ def test_every_strategy_gives_the_same_page_and_keeps_visibility(
     answers = {}
     for name, (narrow, wide, dense) in STRATEGIES.items():
         monkeypatch.setattr(search, "NARROW_TERM", narrow)
-        monkeypatch.setattr(search, "wide_term", lambda wide=wide: wide)
+        monkeypatch.setattr(search, "wide_term", lambda newest, wide=wide: wide)
         monkeypatch.setattr(search, "DENSE", dense)
         answers[name] = {
             user.username: (
@@ -274,10 +274,11 @@ def test_the_id_array_bound_grows_with_the_customers(crowd, monkeypatch):
     """√(WIDE_FACTOR·N), N the newest customer id: the walk's cost grows with N, the array's with M."""
     from math import isqrt
 
-    assert search.wide_term() == isqrt(search.WIDE_FACTOR * max(c.pk for c in crowd))
+    assert search._newest_id() == max(c.pk for c in crowd)
+    assert search.wide_term(search._newest_id()) == isqrt(search.WIDE_FACTOR * max(c.pk for c in crowd))
     monkeypatch.setattr(search, "NARROW_TERM", 1)
     monkeypatch.setattr(search, "WIDE_FACTOR", 10**6)  # every query with 2+ matches through the array
-    assert search.wide_term() > len(crowd)
+    assert search.wide_term(search._newest_id()) > len(crowd)
     expected = set(search.matching_ids(["zw"], 100)) & set(
         Customer.objects.visible_to(crowd[0].owner).values_list("pk", flat=True)
     )
