@@ -32,7 +32,7 @@ Query strategy (`search_filter`), chosen on bench/bench_search.py's p99 (docs/be
    Left as a subquery instead of a literal list, PostgreSQL misestimates the match count (prefix
    queries are estimated at 100 rows whatever they match) and picks the wrong side of the join.
 3. Id array: a query with more than NARROW_TERM matches but at most wide_term() (√(WIDE_FACTOR·N),
-   N customers: 11,180 at 1M) has its matches' ids read from the index into one string
+   N customers: 8,000 at 1M) has its matches' ids read from the index into one string
    (string_agg / group_concat, no row per id) and passed back as one value (models.AmongIds:
    `id = ANY((SELECT '{…}'::bigint[])::bigint[])` on PostgreSQL, an initplan, so the planner neither
    estimates nor walks it: a backward primary-key scan by the array's ids, stopping when the page is
@@ -61,8 +61,8 @@ from tenure.lib.text import char_readings, fold, has_cjk, latin_words, pinyin_sy
 
 TOKEN_MAX = 64
 NARROW_TERM = 2000  # a query matching at most this many entries is resolved to an id list first
-WIDE_FACTOR = 125  # ... and one matching at most √(WIDE_FACTOR·customers) to an id array (wide_term)
-WIDE_ESTIMATE_MARGIN = 1.5  # ... read when the probe's estimate of the matches is below margin × that
+WIDE_FACTOR = 64  # ... and one matching at most √(WIDE_FACTOR·customers) to an id array (wide_term)
+WIDE_ESTIMATE_MARGIN = 1.05  # ... read when the probe's estimate of the matches is below margin × that
 WINDOW = 500  # newest visible customers a short query is tried on first ...
 DENSE = 25  # ... and the matches among them that make it broad: walked at once, no probe
 _PHONE_QUERY = re.compile(r"^\+?[\d\s\-().（）０-９]{3,}$")
