@@ -27,10 +27,12 @@ Query strategy (`search_filter`), chosen on bench/bench_search.py's p99 (docs/be
    walked at once (step 4) — about 3 ms on PostgreSQL at 200k — instead of reading every match from
    the index first (20k-50k entries for 张 or zh: 20-50 ms at 200k, five times that at 1M).
 2. Probe: the ids of up to NARROW_TERM + 1 entries matching the whole query, from the index (GIN
-   bitmap scan; FTS5 doclist). Most queries (a phone, an e-mail, a full name, a pinyin) match a
-   handful of customers: the page is then `pk IN (those ids)` with the visibility rule, newest first.
-   Left as a subquery instead of a literal list, PostgreSQL misestimates the match count (prefix
-   queries are estimated at 100 rows whatever they match) and picks the wrong side of the join.
+   bitmap scan; FTS5 doclist), as one string (see 3). Most queries (a phone, an e-mail, a full name,
+   a pinyin) match a handful of customers: the page is then those ids (models.AmongIds, as in 3)
+   with the visibility rule, newest first. Left as a subquery of the index instead, PostgreSQL
+   misestimates the match count (prefix queries are estimated at 100 rows whatever they match) and
+   picks the wrong side of the join. (Until session 7 a literal `pk IN (…)` of up to 2,000
+   parameters: 25-37 ms at 1,951 ids, 5 ms of it planning, against 9-11 ms for the array.)
 3. Id array: a query with more than NARROW_TERM matches but at most wide_term() (√(WIDE_FACTOR·N),
    N customers: 8,000 at 1M) has its matches' ids read from the index into one string
    (string_agg / group_concat, no row per id) and passed back as one value (models.AmongIds:
@@ -349,9 +351,10 @@ def search_filter(text: str, within=None) -> Q:
         return Q(pk__in=[])
     if within is not None and looks_broad(terms) and _dense(within, terms):
         return _walk_q(terms)
-    found = matching_ids(terms, NARROW_TERM + 1)
-    if len(found) <= NARROW_TERM:
-        return Q(pk__in=sorted(found))
+    probe = matching_id_list(terms, NARROW_TERM + 1)
+    if not probe or probe.count(",") < NARROW_TERM:  # at most NARROW_TERM ids
+        return _among_q(probe)
+    found = [int(i) for i in probe.split(",")]
     newest = _newest_id()
     wide = wide_term(newest)
     # The index hands the probe's ids over in the entries' physical order, mostly the order they
