@@ -23,9 +23,12 @@ Query strategy (`search_filter`), chosen on bench/bench_search.py's p99 (docs/be
 "Search entries: one per customer (session 5)" and "Search agent tail at 1M, session 7"):
 1. Short query, tried first on the newest customers: when every term is short (one Chinese
    character, 3 digits, 4 Latin letters at most: 张, 138, zh, wang) the WINDOW (500) newest customers
-   the user sees are tested one by one; DENSE (25) matches among them make the query broad, and it is
+   the user sees are tested one by one; DENSE (8) matches among them make the query broad, and it is
    walked at once (step 4) — about 3 ms on PostgreSQL at 200k — instead of reading every match from
-   the index first (20k-50k entries for 张 or zh: 20-50 ms at 200k, five times that at 1M).
+   the index first (20k-50k entries for 张 or zh: 20-50 ms at 200k, five times that at 1M). 8 of
+   500 (1.6%) means about 16,000 matches at 1M, twice what the id array takes: at 1M every short
+   query with 5-24 of them had 13,000-37,000 matches, and walking at once took 7-15 ms where the
+   probe and then the walk took 22-37 ms (DENSE was 25 until session 7).
 2. Probe: the ids of up to NARROW_TERM + 1 entries matching the whole query, from the index (GIN
    bitmap scan; FTS5 doclist), as one string (see 3). Most queries (a phone, an e-mail, a full name,
    a pinyin) match a handful of customers: the page is then those ids (models.AmongIds, as in 3)
@@ -66,7 +69,7 @@ NARROW_TERM = 2000  # a query matching at most this many entries is resolved to 
 WIDE_FACTOR = 64  # ... and one matching at most √(WIDE_FACTOR·customers) to an id array (wide_term)
 WIDE_ESTIMATE_MARGIN = 1.05  # ... read when the probe's estimate of the matches is below margin × that
 WINDOW = 500  # newest visible customers a short query is tried on first ...
-DENSE = 25  # ... and the matches among them that make it broad: walked at once, no probe
+DENSE = 8  # ... and the matches among them that make it broad: walked at once, no probe
 _PHONE_QUERY = re.compile(r"^\+?[\d\s\-().（）０-９]{3,}$")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _TERM_CLEAN = re.compile(r"[^\w@.\-+\u3400-\u4dbf\u4e00-\u9fff]+")
