@@ -30,12 +30,13 @@ Query strategy (`search_filter`), chosen on bench/bench_search.py's p99 (docs/be
    query with 5-24 of them had 13,000-37,000 matches, and walking at once took 7-15 ms where the
    probe and then the walk took 22-37 ms (DENSE was 25 until session 7).
 2. Probe: the ids of up to NARROW_TERM + 1 entries matching the whole query, from the index (GIN
-   bitmap scan; FTS5 doclist), as one string (see 3). Most queries (a phone, an e-mail, a full name,
-   a pinyin) match a handful of customers: the page is then those ids (models.AmongIds, as in 3)
-   with the visibility rule, newest first. Left as a subquery of the index instead, PostgreSQL
-   misestimates the match count (prefix queries are estimated at 100 rows whatever they match) and
-   picks the wrong side of the join. (Until session 7 a literal `pk IN (…)` of up to 2,000
-   parameters: 25-37 ms at 1,951 ids, 5 ms of it planning, against 9-11 ms for the array.)
+   bitmap scan; FTS5 doclist). Most queries (a phone, an e-mail, a full name, a pinyin) match a
+   handful of customers: the page is then those ids with the visibility rule, newest first:
+   `pk IN (…)` for up to SHORT_LIST of them, else one array (models.AmongIds, as in 3). Left as a
+   subquery of the index instead, PostgreSQL misestimates the match count (prefix queries are
+   estimated at 100 rows whatever they match) and picks the wrong side of the join. (Until session 7 always a literal `pk IN (…)`, of up to 2,000
+   parameters: 25-37 ms at 1,951 ids, 5 ms of it planning, against 9-11 ms for the array; 7.5 ms
+   against 5.7 at 212 ids; the same at 24, where the array's initplan costs a little more.)
 3. Id array: a query with more than NARROW_TERM matches but at most wide_term() (√(WIDE_FACTOR·N),
    N customers: 8,000 at 1M) has its matches' ids read from the index into one string
    (string_agg / group_concat, no row per id) and passed back as one value (models.AmongIds:
@@ -66,6 +67,7 @@ from tenure.lib.text import char_readings, fold, has_cjk, latin_words, pinyin_sy
 
 TOKEN_MAX = 64
 NARROW_TERM = 2000  # a query matching at most this many entries is resolved to an id list first
+SHORT_LIST = 32  # ... written as `pk IN (…)` up to this many ids, as one array (AmongIds) above
 WIDE_FACTOR = 64  # ... and one matching at most √(WIDE_FACTOR·customers) to an id array (wide_term)
 WIDE_ESTIMATE_MARGIN = 1.05  # ... read when the probe's estimate of the matches is below margin × that
 WINDOW = 500  # newest visible customers a short query is tried on first ...
@@ -354,10 +356,11 @@ def search_filter(text: str, within=None) -> Q:
         return Q(pk__in=[])
     if within is not None and looks_broad(terms) and _dense(within, terms):
         return _walk_q(terms)
-    probe = matching_id_list(terms, NARROW_TERM + 1)
-    if not probe or probe.count(",") < NARROW_TERM:  # at most NARROW_TERM ids
-        return _among_q(probe)
-    found = [int(i) for i in probe.split(",")]
+    found = matching_ids(terms, NARROW_TERM + 1)
+    if len(found) <= NARROW_TERM:  # all the matches
+        if len(found) <= SHORT_LIST:
+            return Q(pk__in=sorted(found))
+        return _among_q(",".join(map(str, found)))
     newest = _newest_id()
     wide = wide_term(newest)
     # The index hands the probe's ids over in the entries' physical order, mostly the order they

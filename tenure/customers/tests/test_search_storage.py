@@ -176,15 +176,17 @@ def test_an_entry_serializes_as_a_list_of_its_tokens(customer):
     assert back.object.doc == entry.doc == search.customer_tokens(customer)
 
 
-# Strategy settings (NARROW_TERM, wide_term(), DENSE): the branch point's (probe, then the walk), every
-# query through the id array (nothing is narrow, everything is "wide"), the array for one or two
-# matches and the walk above that, and the walk at once.
+# Strategy settings (NARROW_TERM, SHORT_LIST, wide_term(), DENSE): the branch point's (probe, then the
+# walk), the narrow ids as one array, every query through the id array after the probe (nothing is
+# narrow, everything is "wide"), the array for one or two matches and the walk above that, and the
+# walk at once.
 STRATEGIES = {
-    "probe-then-walk": (2000, 0, 25),
-    "array": (0, 10**6, 25),
-    "array-for-few": (0, 2, 25),
-    "walk": (0, 0, 25),
-    "dense-walk": (0, 10**6, 1),
+    "probe-then-walk": (2000, 2000, 0, 25),
+    "narrow-array": (2000, 0, 0, 25),
+    "array": (0, 0, 10**6, 25),
+    "array-for-few": (0, 0, 2, 25),
+    "walk": (0, 0, 0, 25),
+    "dense-walk": (0, 0, 10**6, 1),
 }
 
 
@@ -220,8 +222,9 @@ def test_every_strategy_gives_the_same_page_and_keeps_visibility(
     terms = search.query_terms(text)
     tokens = {c.pk: search.customer_tokens(c) for c in crowd}
     answers = {}
-    for name, (narrow, wide, dense) in STRATEGIES.items():
+    for name, (narrow, short, wide, dense) in STRATEGIES.items():
         monkeypatch.setattr(search, "NARROW_TERM", narrow)
+        monkeypatch.setattr(search, "SHORT_LIST", short)
         monkeypatch.setattr(search, "wide_term", lambda newest, wide=wide: wide)
         monkeypatch.setattr(search, "DENSE", dense)
         answers[name] = {
