@@ -302,12 +302,13 @@ SearchDocField.register_lookup(SearchMatches)
 class AmongIds(Lookup):
     """`lhs` is one of the ids listed in `rhs`, a string of decimal ids separated by commas as the
     database aggregates them (search.matching_id_list), passed as one value rather than one
-    parameter per id. PostgreSQL: `= ANY((SELECT %s::bigint[]))`, an array the planner sees as a
-    parameter (planning a literal of 10,000 ids costs several ms; its length is not looked at), used
-    as the condition of a btree scan of the primary key, which keeps the key's order: `ORDER BY id
-    DESC LIMIT 50` stops after 50 rows. SQLite: the ids inlined as integer literals (checked to be
-    nothing else), so there is no bound on the number of parameters. Used by search.search_filter
-    for queries with more matches than NARROW_TERM (up to search.wide_term())."""
+    parameter per id. PostgreSQL: `= ANY((SELECT %s::bigint[])::bigint[])`, an initplan's array the
+    planner sees as a parameter (planning a literal of 10,000 ids costs several ms; its length is
+    not looked at; without the cast `ANY ((SELECT …))` would be read as `ANY (subquery)`), used as
+    the condition of a btree scan of the primary key, which keeps the key's order: `ORDER BY id DESC
+    LIMIT 50` stops after 50 rows. SQLite: the ids inlined as integer literals (checked to be nothing
+    else), so there is no bound on the number of parameters. Used by search.search_filter for
+    queries with more than SHORT_LIST matches, up to search.wide_term()."""
 
     lookup_name = "among"
     prepare_rhs = False

@@ -34,9 +34,10 @@ Query strategy (`search_filter`), chosen on bench/bench_search.py's p99 (docs/be
    handful of customers: the page is then those ids with the visibility rule, newest first:
    `pk IN (…)` for up to SHORT_LIST of them, else one array (models.AmongIds, as in 3). Left as a
    subquery of the index instead, PostgreSQL misestimates the match count (prefix queries are
-   estimated at 100 rows whatever they match) and picks the wrong side of the join. (Until session 7 always a literal `pk IN (…)`, of up to 2,000
-   parameters: 25-37 ms at 1,951 ids, 5 ms of it planning, against 9-11 ms for the array; 7.5 ms
-   against 5.7 at 212 ids; the same at 24, where the array's initplan costs a little more.)
+   estimated at 100 rows whatever they match) and picks the wrong side of the join. (Until session
+   7 always a literal `pk IN (…)`, of up to 2,000 parameters: at 1M 25-37 ms for 1,951 ids, 5 ms of
+   it planning, against 9-11 ms as the array; 7.5 against 5.7 ms at 212 ids; the same at 24, where
+   the array's initplan costs a little more.)
 3. Id array: a query with more than NARROW_TERM matches but at most wide_term() (√(WIDE_FACTOR·N),
    N customers: 8,000 at 1M) has its matches' ids read from the index into one string
    (string_agg / group_concat, no row per id) and passed back as one value (models.AmongIds:
@@ -366,7 +367,7 @@ def search_filter(text: str, within=None) -> Q:
     # The index hands the probe's ids over in the entries' physical order, mostly the order they
     # were written (by id, except entries rewritten later), so they are about the matches of one
     # stretch of ids: their density over it estimates the matches. Measured at 1M it errs low (by
-    # up to 10× for the broadest terms) rather than high (≤ 1.06×). It only saves reading wide + 1
+    # up to 12× for the broadest terms) rather than high (≤ 1.06×). It only saves reading wide + 1
     # ids to learn that there are more: the count of those decides.
     span = max(found) - min(found) + 1
     if wide > NARROW_TERM and len(found) * newest <= WIDE_ESTIMATE_MARGIN * wide * span:

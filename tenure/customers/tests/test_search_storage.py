@@ -213,10 +213,10 @@ def crowd(agent, teammate, outsider):
 def test_every_strategy_gives_the_same_page_and_keeps_visibility(
     crowd, agent, outsider, admin_user, monkeypatch, text
 ):
-    """The id array (up to wide_term() matches) gives the same customers, in the same order, as the probe-then-walk it
-    replaces for queries with more than NARROW_TERM matches, whoever searches (the agent sees its own
-    and its teammate's customers, never the outsider's), with the list's other orders and filters,
-    and the same as the brute-force rule on the visible customers."""
+    """The id arrays (narrow ids above SHORT_LIST; up to wide_term() matches) give the same customers,
+    in the same order, as the literal list and the walk they replace, whoever searches (the agent
+    sees its own and its teammate's customers, never the outsider's), with the list's other orders
+    and filters, and the same as the brute-force rule on the visible customers."""
     from tenure.customers.selectors import customer_list
 
     terms = search.query_terms(text)
