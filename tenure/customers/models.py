@@ -317,6 +317,32 @@ class SearchMatches(Lookup):
 SearchDocField.register_lookup(SearchMatches)
 
 
+class AmongIds(Lookup):
+    """`lhs` is one of the ids listed in `rhs`, a string of decimal ids separated by commas as the
+    database aggregates them (search.matching_id_list), passed as one value rather than one
+    parameter per id. PostgreSQL: `= ANY((SELECT %s::bigint[])::bigint[])`, an initplan's array the
+    planner sees as a parameter (planning a literal of 10,000 ids costs several ms; its length is
+    not looked at; without the cast `ANY ((SELECT …))` would be read as `ANY (subquery)`), used as
+    the condition of a btree scan of the primary key, which keeps the key's order: `ORDER BY id DESC
+    LIMIT 50` stops after 50 rows. SQLite: the ids inlined as integer literals (checked to be nothing
+    else), so there is no bound on the number of parameters. Used by search.search_filter for
+    queries with more than SHORT_LIST matches, up to search.wide_term()."""
+
+    lookup_name = "among"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        from tenure.customers.search import ID_LIST
+
+        lhs, params = compiler.compile(self.lhs)
+        ids = str(self.rhs)
+        if not ID_LIST.fullmatch(ids):
+            raise ValueError("not a list of ids")
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY((SELECT %s::bigint[])::bigint[])", [*params, "{" + ids + "}"]
+        return f"{lhs} IN ({ids})", params
+
+
 class SearchDoc(models.Model):
     """The search entry of a customer: all its tokens in one row (search.py).
 

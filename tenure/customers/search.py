@@ -20,23 +20,38 @@ before, which dominated its cost.
   are prefix-free, so a token starts with the term exactly when its encoding starts with the term's.
 
 Query strategy (`search_filter`), chosen on bench/bench_search.py's p99 (docs/benchmarks.md,
-"Search entries: one per customer (session 5)"):
+"Search entries: one per customer (session 5)" and "Search agent tail at 1M, session 7"):
 1. Short query, tried first on the newest customers: when every term is short (one Chinese
    character, 3 digits, 4 Latin letters at most: 张, 138, zh, wang) the WINDOW (500) newest customers
-   the user sees are tested one by one; DENSE (25) matches among them make the query broad, and it is
-   walked at once (step 3) — about 3 ms on PostgreSQL at 200k — instead of reading every match from
-   the index first (20k-50k entries for 张 or zh: 20-50 ms at 200k, five times that at 1M).
+   the user sees are tested one by one; DENSE (8) matches among them make the query broad, and it is
+   walked at once (step 4) — about 3 ms on PostgreSQL at 200k — instead of reading every match from
+   the index first (20k-50k entries for 张 or zh: 20-50 ms at 200k, five times that at 1M). 8 of
+   500 (1.6%) means about 16,000 matches at 1M, twice what the id array takes: at 1M every short
+   query with 5-24 of them had 13,000-37,000 matches, and walking at once took 7-15 ms where the
+   probe and then the walk took 22-37 ms (DENSE was 25 until session 7).
 2. Probe: the ids of up to NARROW_TERM + 1 entries matching the whole query, from the index (GIN
    bitmap scan; FTS5 doclist). Most queries (a phone, an e-mail, a full name, a pinyin) match a
-   handful of customers: the page is then `pk IN (those ids)` with the visibility rule, newest first.
-   Left as a subquery instead of a literal list, PostgreSQL misestimates the match count (prefix
-   queries are estimated at 100 rows whatever they match) and picks the wrong side of the join.
-3. Walk: a broad query (more than NARROW_TERM matches, or dense in step 1) is a per-customer test
+   handful of customers: the page is then those ids with the visibility rule, newest first:
+   `pk IN (…)` for up to SHORT_LIST of them, else one array (models.AmongIds, as in 3). Left as a
+   subquery of the index instead, PostgreSQL misestimates the match count (prefix queries are
+   estimated at 100 rows whatever they match) and picks the wrong side of the join. (Until session
+   7 always a literal `pk IN (…)`, of up to 2,000 parameters: at 1M 25-37 ms for 1,951 ids, 5 ms of
+   it planning, against 9-11 ms as the array; 7.5 against 5.7 ms at 212 ids; the same at 24, where
+   the array's initplan costs a little more.)
+3. Id array: a query with more than NARROW_TERM matches but at most wide_term() (√(WIDE_FACTOR·N),
+   N customers: 8,000 at 1M) has its matches' ids read from the index into one string
+   (string_agg / group_concat, no row per id) and passed back as one value (models.AmongIds:
+   `id = ANY((SELECT '{…}'::bigint[])::bigint[])` on PostgreSQL, an initplan, so the planner neither
+   estimates nor walks it: a backward primary-key scan by the array's ids, stopping when the page is
+   full; inlined integers on SQLite). It costs about M index entries, where the walk would read about
+   50·N/M customers: it replaces the walk where matches are few among many customers (initials, full
+   pinyin at 1M), whose cost the planner's estimates could not pick reliably (session 6).
+4. Walk: a broad query (more than wide_term() matches, or dense in step 1) is a per-customer test
    while the visible customers are walked newest first — the entry of each is read by primary key
    and tested (`doc @@ tsquery`; on SQLite `instr` on the encoded entry) in a scalar subquery the
    planner cannot turn into a join — and it stops when the page is full. Its cost is the customers
-   walked per page: with more than NARROW_TERM matches among N customers, a page of 50 reads about
-   50·N/NARROW_TERM entries if the matches are spread evenly (a risk when they are not: a query
+   walked per page: with more than wide_term() matches among N customers, a page of 50 reads about
+   50·N/wide_term() entries if the matches are spread evenly (a risk when they are not: a query
    whose many matches all sit among customers the user cannot see walks the whole visible set).
 """
 
@@ -53,8 +68,11 @@ from tenure.lib.text import char_readings, fold, has_cjk, latin_words, pinyin_sy
 
 TOKEN_MAX = 64
 NARROW_TERM = 2000  # a query matching at most this many entries is resolved to an id list first
+SHORT_LIST = 32  # ... written as `pk IN (…)` up to this many ids, as one array (AmongIds) above
+WIDE_FACTOR = 64  # ... and one matching at most √(WIDE_FACTOR·customers) to an id array (wide_term)
+WIDE_ESTIMATE_MARGIN = 1.05  # ... read when the probe's estimate of the matches is below margin × that
 WINDOW = 500  # newest visible customers a short query is tried on first ...
-DENSE = 25  # ... and the matches among them that make it broad: walked at once, no probe
+DENSE = 8  # ... and the matches among them that make it broad: walked at once, no probe
 _PHONE_QUERY = re.compile(r"^\+?[\d\s\-().（）０-９]{3,}$")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _TERM_CLEAN = re.compile(r"[^\w@.\-+\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -287,7 +305,7 @@ def _matches_sql(terms: list[str]) -> tuple[str, list]:
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(SearchDoc._meta.db_table)
         return f"SELECT customer_id FROM {table} WHERE doc @@ %s::tsquery", [tsquery(terms)]
-    return f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts_query(terms)]
+    return f"SELECT rowid AS customer_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts_query(terms)]
 
 
 def matching_ids(terms: list[str], limit: int) -> list[int]:
@@ -296,6 +314,23 @@ def matching_ids(terms: list[str], limit: int) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} LIMIT %s", [*params, limit])
         return [row[0] for row in cursor.fetchall()]
+
+
+ID_LIST = re.compile(r"(?:[0-9]+(?:,[0-9]+)*)?")
+
+
+def matching_id_list(terms: list[str], limit: int) -> str:
+    """Up to `limit` ids of customers whose entry matches every term, read from the index alone, as
+    one string ("12,7,31"; "" for none) aggregated by the database: no row and no int per id in
+    Python, and passed back as it is (models.AmongIds)."""
+    sql, params = _matches_sql(terms)
+    if connection.vendor == "postgresql":
+        agg = "string_agg(customer_id::text, ',')"
+    else:
+        agg = "group_concat(customer_id, ',')"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {agg} FROM ({sql} LIMIT %s) matches", [*params, limit])
+        return cursor.fetchone()[0] or ""
 
 
 def index_filter(text: str) -> Q:
@@ -323,9 +358,54 @@ def search_filter(text: str, within=None) -> Q:
     if within is not None and looks_broad(terms) and _dense(within, terms):
         return _walk_q(terms)
     found = matching_ids(terms, NARROW_TERM + 1)
-    if len(found) <= NARROW_TERM:
-        return Q(pk__in=sorted(found))
+    if len(found) <= NARROW_TERM:  # all the matches
+        if len(found) <= SHORT_LIST:
+            return Q(pk__in=sorted(found))
+        return _among_q(",".join(map(str, found)))
+    newest = _newest_id()
+    wide = wide_term(newest)
+    # The index hands the probe's ids over in the entries' physical order, mostly the order they
+    # were written (by id, except entries rewritten later), so they are about the matches of one
+    # stretch of ids: their density over it estimates the matches. Measured at 1M it errs low (by
+    # up to 12× for the broadest terms) rather than high (≤ 1.06×). It only saves reading wide + 1
+    # ids to learn that there are more: the count of those decides.
+    span = max(found) - min(found) + 1
+    if wide > NARROW_TERM and len(found) * newest <= WIDE_ESTIMATE_MARGIN * wide * span:
+        ids = matching_id_list(terms, wide + 1)
+        if ids.count(",") < wide:  # at most `wide` ids
+            return _among_q(ids)
     return _walk_q(terms)
+
+
+def _newest_id() -> int:
+    """The largest customer id (one look-up of the primary key's end): bounds what a walk can read."""
+    from tenure.customers.models import Customer
+
+    quote = connection.ops.quote_name
+    table, pk = quote(Customer._meta.db_table), quote(Customer._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX({pk}) FROM {table}")
+        return cursor.fetchone()[0] or 0
+
+
+def wide_term(newest: int) -> int:
+    """The most matches a query is read from the index for (the id array); above it, the walk.
+
+    Reading M matches costs about M; the walk for a page of 50 reads about 50·N/M customers of N
+    (the matches spread evenly), so the two cost the same near M = sqrt(50·N·c), c the ratio of
+    their costs per row: √(WIDE_FACTOR·N), N the newest customer id."""
+    from math import isqrt
+
+    return isqrt(WIDE_FACTOR * max(newest, 0))
+
+
+def _among_q(ids: str) -> Q:
+    """The customers among `ids` (as matching_id_list gives them: one value, not one parameter each)."""
+    from django.db.models import F
+
+    from tenure.customers.models import AmongIds
+
+    return Q(AmongIds(F("pk"), ids))
 
 
 def looks_broad(terms: list[str]) -> bool:

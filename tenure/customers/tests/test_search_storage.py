@@ -123,10 +123,14 @@ QUERIES = [
 ]
 
 
-@pytest.mark.parametrize("narrow,dense", [(2000, 25), (0, 25), (2000, 1)])
-def test_search_filter_gives_the_rule_whichever_the_strategy(agent, monkeypatch, narrow, dense):
-    """Probe-then-ids, the walk after the probe (every query counting as broad) and the walk at once
-    (a short query found dense among the newest customers) give the brute-force answer."""
+@pytest.mark.parametrize(
+    "narrow,wide,dense", [(2000, 20000, 25), (0, 20000, 25), (0, 0, 25), (0, 1, 25), (2000, 20000, 1)]
+)
+def test_search_filter_gives_the_rule_whichever_the_strategy(agent, monkeypatch, narrow, wide, dense):
+    """Probe-then-ids, the id array after a wider probe (every query counting as more than narrow),
+    the walk after the probes (every query counting as broad; or as wider than the array for some)
+    and the walk at once (a short query found dense among the newest customers) give the brute-force
+    answer."""
     people = [
         ("张伟", "13812345678", "zw@example.com"),
         ("张伟明", "13912345678", ""),
@@ -137,6 +141,7 @@ def test_search_filter_gives_the_rule_whichever_the_strategy(agent, monkeypatch,
     made = [customer_create(actor=agent, name=n, mobile=m, email=e) for n, m, e in people]
     tokens = {c.pk: search.customer_tokens(c) for c in made}
     monkeypatch.setattr(search, "NARROW_TERM", narrow)
+    monkeypatch.setattr(search, "wide_term", lambda newest: wide)
     monkeypatch.setattr(search, "DENSE", dense)
     for text in QUERIES:
         terms = search.query_terms(text)
@@ -169,3 +174,117 @@ def test_an_entry_serializes_as_a_list_of_its_tokens(customer):
     text = serializers.serialize("json", [entry])
     (back,) = serializers.deserialize("json", text)
     assert back.object.doc == entry.doc == search.customer_tokens(customer)
+
+
+# Strategy settings (NARROW_TERM, SHORT_LIST, wide_term(), DENSE): the branch point's (probe, then the
+# walk), the narrow ids as one array, every query through the id array after the probe (nothing is
+# narrow, everything is "wide"), the array for one or two matches and the walk above that, and the
+# walk at once.
+STRATEGIES = {
+    "probe-then-walk": (2000, 2000, 0, 25),
+    "narrow-array": (2000, 0, 0, 25),
+    "array": (0, 0, 10**6, 25),
+    "array-for-few": (0, 0, 2, 25),
+    "walk": (0, 0, 0, 25),
+    "dense-walk": (0, 0, 10**6, 1),
+}
+
+
+@pytest.fixture
+def crowd(agent, teammate, outsider):
+    """Customers of three owners — the agent, a teammate (team A: the agent sees them) and an outsider
+    (team B: the agent does not) — interleaved in id order, many matching the same short terms."""
+    names = ["张伟", "张伟明", "章薇", "朱文", "张玮", "赵文伟", "张伟", "周伟"]
+    made = []
+    for i in range(24):
+        owner = (agent, teammate, outsider)[i % 3]
+        made.append(
+            customer_create(
+                actor=owner,
+                name=names[i % len(names)],
+                mobile=f"1380013{i:04d}",
+                email=f"c{i}@{'example.com' if i % 2 else 'example.org'}",
+            )
+        )
+    return made
+
+
+@pytest.mark.parametrize("text", ["zw", "张伟", "zhangwei", "伟", "138", "30004", "example.com", "zw 138"])
+def test_every_strategy_gives_the_same_page_and_keeps_visibility(
+    crowd, agent, outsider, admin_user, monkeypatch, text
+):
+    """The id arrays (narrow ids above SHORT_LIST; up to wide_term() matches) give the same customers,
+    in the same order, as the literal list and the walk they replace, whoever searches (the agent
+    sees its own and its teammate's customers, never the outsider's), with the list's other orders
+    and filters, and the same as the brute-force rule on the visible customers."""
+    from tenure.customers.selectors import customer_list
+
+    terms = search.query_terms(text)
+    tokens = {c.pk: search.customer_tokens(c) for c in crowd}
+    answers = {}
+    for name, (narrow, short, wide, dense) in STRATEGIES.items():
+        monkeypatch.setattr(search, "NARROW_TERM", narrow)
+        monkeypatch.setattr(search, "SHORT_LIST", short)
+        monkeypatch.setattr(search, "wide_term", lambda newest, wide=wide: wide)
+        monkeypatch.setattr(search, "DENSE", dense)
+        answers[name] = {
+            user.username: (
+                list(Customer.objects.visible_to(user).search(text).values_list("pk", flat=True)[:5]),
+                list(customer_list(user, q=text, sort="name").values_list("pk", flat=True)),
+                list(
+                    customer_list(user, q=text, filters={"owner": str(agent.pk)}).values_list("pk", flat=True)
+                ),
+            )
+            for user in (agent, outsider, admin_user)
+        }
+    assert all(answer == answers["probe-then-walk"] for answer in answers.values()), text
+    for user in (agent, outsider, admin_user):
+        visible = set(Customer.objects.visible_to(user).values_list("pk", flat=True))
+        expected = sorted((pk for pk in visible if ref_matches(tokens[pk], terms)), reverse=True)
+        page, by_name, owned = answers["array"][user.username]
+        assert page == expected[:5]
+        assert sorted(by_name, reverse=True) == expected
+        assert set(owned) == {pk for pk in expected if Customer.objects.get(pk=pk).owner_id == agent.pk}
+    assert answers["array"][agent.username][1], text  # the agent finds some
+    assert not set(answers["array"][outsider.username][1]) & set(answers["array"][agent.username][1])
+
+
+def test_matching_id_list_is_the_matching_ids(crowd):
+    for terms in (["zw"], ["张伟"], ["138"], ["nothing"], ["zw", "0005"]):
+        listed = search.matching_id_list(terms, 100)
+        assert search.ID_LIST.fullmatch(listed)
+        assert {int(i) for i in listed.split(",") if i} == set(search.matching_ids(terms, 100))
+    assert search.matching_id_list(["zw"], 2).count(",") == 1  # the limit holds
+
+
+@pytest.mark.parametrize("bad", ["1,2;DROP TABLE x", "1, 2", "1,,2", ",", "1)", "-1"])
+def test_the_id_array_takes_nothing_but_ids(crowd, bad):
+    from django.db.models import F
+
+    from tenure.customers.models import AmongIds
+
+    assert list(Customer.objects.filter(AmongIds(F("pk"), "")).values_list("pk", flat=True)) == []
+    some = f"{crowd[0].pk},{crowd[2].pk}"
+    assert set(Customer.objects.filter(AmongIds(F("pk"), some)).values_list("pk", flat=True)) == {
+        crowd[0].pk,
+        crowd[2].pk,
+    }
+    with pytest.raises(ValueError):
+        list(Customer.objects.filter(AmongIds(F("pk"), bad)))
+
+
+def test_the_id_array_bound_grows_with_the_customers(crowd, monkeypatch):
+    """√(WIDE_FACTOR·N), N the newest customer id: the walk's cost grows with N, the array's with M."""
+    from math import isqrt
+
+    assert search._newest_id() == max(c.pk for c in crowd)
+    assert search.wide_term(search._newest_id()) == isqrt(search.WIDE_FACTOR * max(c.pk for c in crowd))
+    monkeypatch.setattr(search, "NARROW_TERM", 1)
+    monkeypatch.setattr(search, "WIDE_FACTOR", 10**6)  # every query with 2+ matches through the array
+    assert search.wide_term(search._newest_id()) > len(crowd)
+    expected = set(search.matching_ids(["zw"], 100)) & set(
+        Customer.objects.visible_to(crowd[0].owner).values_list("pk", flat=True)
+    )
+    assert (
+        set(Customer.objects.visible_to(crowd[0].owner).search("zw").values_list("pk", flat=True)) == expected
+    )
