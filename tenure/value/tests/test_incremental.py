@@ -261,5 +261,5 @@ def test_stage_and_tier_moves_are_those_of_a_full_run(first, shop):
     assert stored() == expected_rows
     got = moves(run)
     assert got == expected_moves
-    assert ("dormant" in {m[1] for m in got["stage_changes"]})
+    assert "dormant" in {m[1] for m in got["stage_changes"]}
     assert (g.pk, "active", "at_risk") in got["stage_changes"]
