@@ -263,3 +263,18 @@ def test_stage_and_tier_moves_are_those_of_a_full_run(first, shop):
     assert got == expected_moves
     assert "dormant" in {m[1] for m in got["stage_changes"]}
     assert (g.pk, "active", "at_risk") in got["stage_changes"]
+
+
+def test_the_command_asks_for_a_full_run(first, shop):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("value", "recompute", "--as-of", "2025-07-01", "--no-clv", "--json", stdout=out)
+    assert json.loads(out.getvalue())["base_mode"] == "changed"
+    out = StringIO()
+    call_command("value", "recompute", "--as-of", "2025-07-01", "--no-clv", "--full", "--json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert (data["base_mode"], data["base_full_reason"]) == ("full", "asked")
