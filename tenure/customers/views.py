@@ -50,7 +50,10 @@ from tenure.customers.selectors import customer_list as customer_list_query
 from tenure.value.selectors import recommendations_for
 
 PAGE_SIZE = 50
-COUNT_CAP = 10_000
+# The list counts matches up to this many, then says "more than": beyond a thousand the exact number
+# does not help anyone narrow a search, and counting 10,000 visible matches of a broad word cost
+# up to 0.3 s at 1M customers (1,000: 10-60 ms). The CSV export still has them all.
+COUNT_CAP = 1_000
 SUGGEST_LIMIT = 8
 TIMELINE_PAGE = 25
 FILTER_KEYS = ("kind", "stage", "owner", "representative", "tag", "dnc")

@@ -145,3 +145,13 @@ def test_the_list_page_shows_the_count_of_matches(people, agent, client):
     response = client.get("/customers/", {"q": "zw"})
     assert response.status_code == 200
     assert response.context["total"] == 2
+
+
+def test_the_list_count_stops_at_the_cap_and_says_more_than(people, agent, client, monkeypatch):
+    from tenure.customers import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 1)
+    client.force_login(agent)
+    response = client.get("/customers/", {"q": "zw"})
+    assert response.context["total"] == 2 and response.context["total_capped"]
+    assert "more than 1" in response.content.decode()
