@@ -278,3 +278,29 @@ def test_the_command_asks_for_a_full_run(first, shop):
     call_command("value", "recompute", "--as-of", "2025-07-01", "--no-clv", "--full", "--json", stdout=out)
     data = json.loads(out.getvalue())
     assert (data["base_mode"], data["base_full_reason"]) == ("full", "asked")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner settings")
+def test_few_changed_customers_are_probed_by_index_with_the_same_rows(first, shop):
+    """With statistics saying there are six metrics rows, one changed customer is 'few': the steps
+    run with the planner pushed to index probes (services._probing), and store what a full run does."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE value_customermetrics")
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'value_customermetrics'::regclass")
+        assert cursor.fetchone()[0] == 6
+    order(shop["B"], at(2025, 6, 29), "50.00", "30.00")
+    seen = []
+
+    def spy(execute, sql, params, many, context):
+        if "random_page_cost" in sql:
+            seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        run = metrics_recompute(as_of=AS_OF, with_clv=False)
+    assert run.detail["base_customers"] == 1
+    assert seen[0] == "SET LOCAL random_page_cost = 1.1" and seen[-1].endswith("TO DEFAULT")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "4"
+    assert stored() == full_result(AS_OF)
