@@ -225,7 +225,7 @@ def metrics_recompute(
                 moved_candidates = cursor.fetchone()[0]
         else:
             moved_candidates = customers
-        with _probing(moved_candidates if candidates else customers):
+        with _probing(moved_candidates):
             changes = step(
                 "stage_changes", metrics.record_stage_changes, as_of=as_of, run_id=run.pk, only=only
             )
