@@ -101,7 +101,8 @@ class CustomerImporter(Importer):
         parser = self.parsers().get(field)
         return parser(value) if parser is not None else value.strip()  # notes
 
-    def parse(self, line: int, raw: dict[str, str]) -> dict | None:
+    def parse(self, line: int, raw: dict[str, str]) -> dict | list[tuple[str, str]]:
+        """The row's values by field, or its errors as a list of (field, reason)."""
         mapped, extra = self.values(raw)
         data: dict = {}
         errors: list[tuple[str, str]] = []
@@ -117,9 +118,7 @@ class CustomerImporter(Importer):
         if not data.get("name") and not any(f == "name" for f, _r in errors):
             errors.append(("name", _("A name is required.")))
         if errors:
-            for field, reason in errors:
-                self.reject(line, field, reason, raw)
-            return None
+            return errors
         attributes = dict(data.pop("attributes", {}))
         attributes.update({k: v.strip() for k, v in extra.items() if v.strip()})
         if "company" in data:
@@ -188,11 +187,16 @@ class CustomerImporter(Importer):
         fields |= {f for f in self.mapping.values() if f not in SPECIAL}
         return sorted(fields)
 
-    def handle_batch(self, rows: list[Row]) -> None:
+    def prepare(self, rows: list[Row]) -> list[tuple[int, dict, object]]:
+        return [(line, raw, self.parse(line, raw)) for line, raw in rows]
+
+    def handle_batch(self, prepared: list[tuple[int, dict, object]]) -> None:
         parsed = []
-        for line, raw in rows:
-            data = self.parse(line, raw)
-            if data is not None:
+        for line, raw, data in prepared:
+            if isinstance(data, list):
+                for field, reason in data:
+                    self.reject(line, field, reason, raw)
+            else:
                 parsed.append((line, raw, data))
         if not parsed:
             return

@@ -46,7 +46,8 @@ COMPARED = (
 class InteractionImporter(Importer):
     kind = F.INTERACTIONS
 
-    def parse(self, line: int, raw: dict[str, str]) -> dict | None:
+    def parse(self, line: int, raw: dict[str, str]) -> dict | list[tuple[str, str]]:
+        """The row's values by field, or its errors as a list of (field, reason)."""
         mapped, _extra = self.values(raw)
         data: dict = {}
         errors: list[tuple[str, str]] = []
@@ -78,9 +79,7 @@ class InteractionImporter(Importer):
         if not data.get("purpose") and not data.get("memo") and not failed & {"purpose", "memo"}:
             errors.append(("memo", _("Write what the interaction was about (a purpose or a memo).")))
         if errors:
-            for field, reason in errors:
-                self.reject(line, field, reason, raw)
-            return None
+            return errors
         return data
 
     def build(self, data: dict, customer_id: int) -> Interaction:
@@ -97,8 +96,17 @@ class InteractionImporter(Importer):
             external_id=data.get("external_id"),
         )
 
-    def handle_batch(self, rows: list[Row]) -> None:
-        parsed = [(line, raw, d) for line, raw in rows if (d := self.parse(line, raw)) is not None]
+    def prepare(self, rows: list[Row]) -> list[tuple[int, dict, object]]:
+        return [(line, raw, self.parse(line, raw)) for line, raw in rows]
+
+    def handle_batch(self, prepared: list[tuple[int, dict, object]]) -> None:
+        parsed = []
+        for line, raw, data in prepared:
+            if isinstance(data, list):
+                for field, reason in data:
+                    self.reject(line, field, reason, raw)
+            else:
+                parsed.append((line, raw, data))
         if not parsed:
             return
         refs = {d["customer_external_id"] for _l, _r, d in parsed}

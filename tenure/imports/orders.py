@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from tenure.commerce.models import Order, OrderLine, Product
 from tenure.commerce.services import line_amount
+from tenure.customers.exporting import FORMULA_START
 from tenure.customers.models import Customer
 from tenure.imports import fields as F
 from tenure.imports.base import Importer, Row, blank_instance, ids_in, insert_objects, text_in
@@ -28,9 +29,35 @@ CHANNEL_CHOICES = F.choice_table(
 )
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
+MEMO_LIMIT = 100_000  # distinct cells remembered per column (see OrderImporter._memo)
 
 
-@dataclass
+class _Bad:
+    """A cell that could not be read, in a column's memo."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+def _read_cell(cell: str, parser, required: bool):
+    """A cell's value (None for a blank optional cell) or _Bad with the reason."""
+    if cell[:1] == "'" and cell[1:].lstrip(" ").startswith(FORMULA_START):
+        cell = cell[1:]  # undo the export's formula neutralisation
+    if not cell or cell.isspace():
+        return _Bad(_("This field is required.")) if required else None
+    try:
+        return parser(cell)
+    except F.BadValue as exc:
+        return _Bad(str(exc))
+
+
+def _later(value, latest) -> bool:
+    return value is not None and type(value) is not _Bad and value > latest
+
+
+@dataclass(slots=True)
 class Line:
     line: int
     raw: dict[str, str]
@@ -52,6 +79,7 @@ class OrderImporter(Importer):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.order_field = next((h for h, f in self.mapping.items() if f == "order_id"), None)
+        self.header_of = {f: h for h, f in self.mapping.items()}  # the column read for each field
         self.written: set[str] = set()  # order numbers written in this run (fragments append)
         self.tz = timezone.get_current_timezone()  # naive dates are read in it (looked up once)
         self.default_currency = settings.TENURE_CURRENCY
@@ -82,60 +110,6 @@ class OrderImporter(Importer):
     def group_key(self, raw):
         return raw.get(self.order_field, "").strip() if self.order_field else None
 
-    def parse(self, line: int, raw: dict[str, str]) -> tuple[Line | None, list[tuple[str, str]]]:
-        mapped, _extra = self.values(raw)
-        errors: list[tuple[str, str]] = []
-        values = {}
-        for field, parser, required in self.parsers():
-            value = mapped.get(field, "")
-            if not value or value.isspace():
-                if required:
-                    errors.append((field, _("This field is required.")))
-                values[field] = None
-                continue
-            try:
-                values[field] = parser(value)
-            except F.BadValue as exc:
-                errors.append((field, str(exc)))
-                values[field] = None
-        order_id = values["order_id"]
-        customer_ref = values["customer_external_id"]
-        ordered_at = values["date"]
-        sku = values["sku"]
-        product_name = values["product_name"] or ""
-        quantity = values["quantity"]
-        unit_price = values["unit_price"]
-        cost = values["cost"]
-        currency = values["currency"] or self.default_currency
-        channel = values["channel"] or Order.Channel.OTHER
-        if quantity is not None and quantity == 0:
-            errors.append(("quantity", _("Quantity cannot be zero.")))
-        if unit_price is not None and unit_price < 0:
-            errors.append(("unit_price", _("Unit price cannot be negative.")))
-        if cost is not None and cost < 0:
-            errors.append(("cost", _("Cost cannot be negative.")))
-        if ordered_at is not None and ordered_at > self.latest:
-            errors.append(("date", _("The date is in the future.")))
-        if errors:
-            return None, errors
-        return (
-            Line(
-                line,
-                raw,
-                order_id,
-                customer_ref or "",
-                ordered_at,
-                sku,
-                product_name,
-                quantity,
-                unit_price,
-                cost,
-                currency,
-                channel,
-            ),
-            [],
-        )
-
     @staticmethod
     def currency(value: str) -> str:
         code = value.strip().upper()
@@ -143,16 +117,103 @@ class OrderImporter(Importer):
             raise F.BadValue(_("“%(value)s” is not a three-letter currency code.") % {"value": value})
         return code
 
-    def handle_batch(self, rows: list[Row]) -> None:
-        self.latest = timezone.now() + timedelta(days=1)  # a later date is in the future
+    def prepare(self, rows: list[Row]) -> tuple[dict[str, list], dict[str, list]]:
+        """The batch's lines read, validated and grouped by order number (no database):
+        ({order: [(line, raw, Line or None, errors)]}, {order: [lines with errors]}).
+
+        Column by column rather than row by row: each distinct cell of a column is read once and
+        remembered (a day's dates, "1", "268.00", a shop's SKUs repeat down a file), and the
+        column is then looked up cell by cell in C (map over the memo). Only the lines holding a
+        bad cell are then gone through one by one, for their errors, in the order of the fields
+        (then the checks across a value: zero quantity, negative price or cost, a future date)."""
+        latest = timezone.now() + timedelta(days=1)  # a later date is in the future
+        raws = [raw for _line, raw in rows]
+        columns: list[list] = []
+        suspects: set[int] = set()  # indices of the lines with a bad cell
+        for field, parser, required in self.parsers():
+            memo, bad = self._memo(field)
+            header = self.header_of.get(field)
+            cells = [raw.get(header, "") for raw in raws] if header is not None else [""] * len(raws)
+            distinct = set(cells)
+            for cell in distinct.difference(memo):
+                value = memo[cell] = _read_cell(cell, parser, required)
+                if type(value) is _Bad or (value is not None and self._value_error(field, value)):
+                    bad.add(cell)
+            columns.append(list(map(memo.__getitem__, cells)))
+            if field == "date":
+                bad_here = distinct & bad
+                bad_here.update(c for c in distinct if _later(memo[c], latest))
+            else:
+                bad_here = distinct & bad if bad else ()
+            if bad_here:
+                suspects.update(i for i, cell in enumerate(cells) if cell in bad_here)
         groups: dict[str, list] = {}
-        bad: dict[str, list] = {}
-        for line, raw in rows:
-            parsed, errors = self.parse(line, raw)
-            key = parsed.order_id if parsed else (self.group_key(raw) or f"\0line{line}")
-            groups.setdefault(key, []).append((line, raw, parsed, errors))
-            if errors:
-                bad.setdefault(key, []).append(line)
+        bad_orders: dict[str, list] = {}
+        default_currency, other = self.default_currency, Order.Channel.OTHER
+        for i, ((line, raw), order_id, ref, at, sku, name, qty, price, cost, currency, channel) in enumerate(
+            zip(rows, *columns, strict=True)
+        ):
+            if i in suspects:
+                errors = self._errors(columns, i, latest)
+                if errors:
+                    key = self.group_key(raw) or f"\0line{line}"
+                    groups.setdefault(key, []).append((line, raw, None, errors))
+                    bad_orders.setdefault(key, []).append(line)
+                    continue
+            parsed = Line(
+                line,
+                raw,
+                order_id,
+                ref or "",
+                at,
+                sku,
+                name or "",
+                qty,
+                price,
+                cost,
+                currency or default_currency,
+                channel or other,
+            )
+            groups.setdefault(order_id, []).append((line, raw, parsed, ()))
+        return groups, bad_orders
+
+    def _memo(self, field: str) -> tuple[dict, set]:
+        """The cells of `field` read so far ({cell: value or _Bad}) and the ones that are bad;
+        emptied at MEMO_LIMIT cells so memory stays flat (order numbers never repeat)."""
+        memos = self.__dict__.setdefault("_memos", {})
+        memo = memos.get(field)
+        if memo is None or len(memo[0]) > MEMO_LIMIT:
+            memo = memos[field] = ({}, set())
+        return memo
+
+    @staticmethod
+    def _value_error(field: str, value) -> str | None:
+        """The check on a read value that does not depend on the batch (None when it passes)."""
+        if field == "quantity" and value == 0:
+            return _("Quantity cannot be zero.")
+        if field == "unit_price" and value < 0:
+            return _("Unit price cannot be negative.")
+        if field == "cost" and value < 0:
+            return _("Cost cannot be negative.")
+        return None
+
+    def _errors(self, columns: list[list], i: int, latest) -> list[tuple[str, str]]:
+        """The errors of line `i` of the batch: unreadable cells in field order, then the checks
+        on the values read."""
+        fields = [field for field, _parser, _required in self.parsers()]
+        values = [column[i] for column in columns]
+        errors = [(f, v.reason) for f, v in zip(fields, values, strict=True) if type(v) is _Bad]
+        for field, value in zip(fields, values, strict=True):
+            if value is not None and type(value) is not _Bad:
+                reason = self._value_error(field, value)
+                if reason:
+                    errors.append((field, reason))
+        if _later(values[fields.index("date")], latest):
+            errors.append(("date", _("The date is in the future.")))
+        return errors
+
+    def handle_batch(self, prepared: tuple[dict[str, list], dict[str, list]]) -> None:
+        groups, bad = prepared
         orders: dict[str, list[Line]] = {}
         for key, members in groups.items():
             if key in bad:

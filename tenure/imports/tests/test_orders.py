@@ -129,3 +129,58 @@ def test_order_lines_split_across_batches(tmp_path, buyers, monkeypatch):
     assert summary["created"] + summary["updated"] == 3
     so1 = Order.objects.get(number="SO1")
     assert so1.line_count == 2 and so1.total == Decimal("17.00")
+
+
+def test_every_error_of_a_line_in_field_order(tmp_path, buyers):
+    """Unreadable cells first, in the order of the fields, then the checks on values read; the
+    same cell text is reported on every line it is bad on."""
+    future = (timezone.now() + timezone.timedelta(days=30)).strftime("%Y-%m-%d")
+    rows = [
+        ["SO7", "C1", "2024-13-45", "A", "苹果", "0", "-1", "x", "门店"],
+        ["SO8", "C1", future, "A", "苹果", "2", "3", "-2", "火星"],
+        ["SO9", "C2", "2024-03-01", "A", "苹果", "0", "3", "1", ""],
+        ["SO9", "C2", "2024-03-01", "B", "梨", "1", "3", "1", ""],
+        ["SO10", "C2", future, "A", "苹果", "1", "3", "1", ""],
+    ]
+    report = tmp_path / "r.csv"
+    summary = run_import("orders", orders_file(tmp_path, rows), "--report", report)
+    assert (summary["created"], summary["rejected"]) == (0, 5)
+    found = [(r["line"], r["field"]) for r in read_report(report)]
+    assert found == [
+        ("2", "date"),
+        ("2", "cost"),
+        ("2", "quantity"),
+        ("2", "unit_price"),
+        ("3", "channel"),
+        ("3", "cost"),
+        ("3", "date"),
+        ("4", "quantity"),
+        ("5", "order_id"),
+        ("6", "date"),
+    ]
+    reasons = {(r["line"], r["field"]): r["reason"] for r in read_report(report)}
+    assert "not a valid date" in reasons[("2", "date")] and "zero" in reasons[("2", "quantity")]
+    assert "future" in reasons[("3", "date")] and "negative" in reasons[("3", "cost")]
+    assert "line 4" in reasons[("5", "order_id")]
+
+
+def test_formula_neutralised_cells_are_read_back(tmp_path, buyers):
+    """A cell an export neutralised ('-1) is read as written before it ('-1 -> -1, a return)."""
+    rows = [["R9", "C1", "2024-03-05", "A", "苹果", "'-1", "3.50", "2", ""]]
+    summary = run_import("orders", orders_file(tmp_path, rows))
+    assert summary["created"] == 1
+    assert OrderLine.objects.get(order__number="R9").quantity == Decimal("-1")
+
+
+def test_the_cell_memo_stays_bounded_and_correct(tmp_path, buyers, monkeypatch):
+    from tenure.imports import base, orders
+
+    monkeypatch.setattr(base, "BATCH_ROWS", 2)
+    monkeypatch.setattr(orders, "MEMO_LIMIT", 3)
+    rows = [[f"SO{i}", "C1", "2024-03-01", "A", "", "1", str(i), "", ""] for i in range(1, 12)]
+    rows[7][5] = "0"  # a bad cell after the memo has been emptied
+    report = tmp_path / "r.csv"
+    summary = run_import("orders", orders_file(tmp_path, rows), "--report", report)
+    assert (summary["created"], summary["rejected"]) == (10, 1)
+    assert [r["line"] for r in read_report(report)] == ["9"]
+    assert Order.objects.get(number="SO11").total == Decimal("11.00")
