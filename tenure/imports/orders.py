@@ -4,9 +4,9 @@ rejected whole. Returns are lines with a negative quantity. Upsert by order numb
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,15 @@ from tenure.commerce.services import line_amount
 from tenure.customers.exporting import FORMULA_START
 from tenure.customers.models import Customer
 from tenure.imports import fields as F
-from tenure.imports.base import Importer, Row, blank_instance, ids_in, insert_objects, text_in
+from tenure.imports.base import (
+    Importer,
+    Row,
+    blank_instance,
+    copy_rows,
+    ids_in,
+    insert_objects,
+    text_in,
+)
 
 CHANNEL_CHOICES = F.choice_table(
     Order.Channel,
@@ -29,6 +37,7 @@ CHANNEL_CHOICES = F.choice_table(
 )
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
+LINE_COLUMNS = ["order_id", "product_id", "quantity", "unit_price", "unit_cost", "amount"]
 MEMO_LIMIT = 100_000  # distinct cells remembered per column (see OrderImporter._memo)
 
 
@@ -71,6 +80,7 @@ class Line:
     cost: Decimal | None
     currency: str
     channel: str
+    amount: Decimal  # quantity × unit price, to the cent (commerce.services.line_amount)
 
 
 class OrderImporter(Importer):
@@ -150,6 +160,9 @@ class OrderImporter(Importer):
         groups: dict[str, list] = {}
         bad_orders: dict[str, list] = {}
         default_currency, other = self.default_currency, Order.Channel.OTHER
+        amounts = self.__dict__.setdefault("_amounts", {})
+        if len(amounts) > MEMO_LIMIT:
+            amounts.clear()
         for i, ((line, raw), order_id, ref, at, sku, name, qty, price, cost, currency, channel) in enumerate(
             zip(rows, *columns, strict=True)
         ):
@@ -160,6 +173,9 @@ class OrderImporter(Importer):
                     groups.setdefault(key, []).append((line, raw, None, errors))
                     bad_orders.setdefault(key, []).append(line)
                     continue
+            amount = amounts.get((qty, price))
+            if amount is None:
+                amount = amounts[qty, price] = line_amount(qty, price)
             parsed = Line(
                 line,
                 raw,
@@ -173,6 +189,7 @@ class OrderImporter(Importer):
                 cost,
                 currency or default_currency,
                 channel or other,
+                amount,
             )
             groups.setdefault(order_id, []).append((line, raw, parsed, ()))
         return groups, bad_orders
@@ -368,24 +385,24 @@ class OrderImporter(Importer):
         order.ordered_at = first.ordered_at
         order.channel = first.channel
         order.currency = first.currency
-        total = sum((line_amount(ln.quantity, ln.unit_price) for ln in lines), ZERO)
+        total = sum((ln.amount for ln in lines), ZERO)
         cost = sum(((self.unit_cost(ln, products) or ZERO) * ln.quantity for ln in lines), ZERO)
         order.total = total
         order.total_cost = cost.quantize(CENT)
         order.line_count = len(lines)
         order.is_return = total < 0
 
-    def line_objs(self, order: Order, lines: list[Line], products) -> list[SimpleNamespace]:
-        """The OrderLine rows of `order` as plain attribute bags for insert_objects (a model instance
-        each would cost more than the rest of the line's import)."""
+    def line_rows(self, order: Order, lines: list[Line], products) -> list[tuple]:
+        """The OrderLine rows of `order` as LINE_COLUMNS tuples for copy_rows: every value is
+        already what the database takes (ids, Decimals, None), so nothing is adapted per line."""
         return [
-            SimpleNamespace(
-                order_id=order.pk,
-                product_id=products[ln.sku].pk,
-                quantity=ln.quantity,
-                unit_price=ln.unit_price,
-                unit_cost=self.unit_cost(ln, products),
-                amount=line_amount(ln.quantity, ln.unit_price),
+            (
+                order.pk,
+                products[ln.sku].pk,
+                ln.quantity,
+                ln.unit_price,
+                self.unit_cost(ln, products),
+                ln.amount,
             )
             for ln in lines
         ]
@@ -395,10 +412,11 @@ class OrderImporter(Importer):
             insert_objects(Order, [o for o, _l in new_orders], key="number")
         if replace:
             OrderLine.objects.filter(order_id__in=[o.pk for o, _l in replace]).delete()
-        objs = [
-            obj for o, lines in [*new_orders, *replace, *append] for obj in self.line_objs(o, lines, products)
+        rows = [
+            row for o, lines in [*new_orders, *replace, *append] for row in self.line_rows(o, lines, products)
         ]
-        insert_objects(OrderLine, objs, key=None)
+        if rows:
+            copy_rows(connection, OrderLine._meta.db_table, LINE_COLUMNS, rows)
         if append:
             # A later fragment of an order written earlier in this run: recompute from all its lines.
             for order, _lines in append:

@@ -184,3 +184,10 @@ def test_the_cell_memo_stays_bounded_and_correct(tmp_path, buyers, monkeypatch):
     assert (summary["created"], summary["rejected"]) == (10, 1)
     assert [r["line"] for r in read_report(report)] == ["9"]
     assert Order.objects.get(number="SO11").total == Decimal("11.00")
+
+
+def test_line_rows_name_every_column_of_an_order_line():
+    """The import writes order lines as plain rows: a column added to OrderLine must be added there."""
+    from tenure.imports.orders import LINE_COLUMNS
+
+    assert LINE_COLUMNS == [f.column for f in OrderLine._meta.concrete_fields if not f.primary_key]
