@@ -475,9 +475,12 @@ def insert_objects(model, objs: list, *, key: str | None) -> None:
             empty = [] if callable(f.default) and f.default is list else {}
             common[i] = (empty, f.get_db_prep_save(empty, connection))
     per_row = [(i, f, common.get(i)) for i, f in adapt if i not in stamped]
-    # Dates repeat (a day's orders): each distinct one is adapted once per call. Equal aware
-    # datetimes are the same instant, which is what the database stores for either.
-    adapted_dates: dict[int, dict] = {i: {} for i, f in adapt if isinstance(f, models.DateField)}
+    # Dates repeat (a day's orders): each distinct one is adapted once, and remembered across
+    # calls (bounded) for this field and database. Equal aware datetimes are the same instant,
+    # which is what the database stores for either.
+    adapted_dates: dict[int, dict] = {
+        i: _adapted_dates(connection, model, f) for i, f in adapt if isinstance(f, models.DateField)
+    }
     adapt_decimal = connection.ops.adapt_decimalfield_value
     ids: list[int] | None = None
     if key is not None and connection.vendor == "postgresql":
@@ -526,6 +529,20 @@ def insert_objects(model, objs: list, *, key: str | None) -> None:
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = alias
+
+
+_ADAPTED_DATES: dict[tuple, dict] = {}
+ADAPTED_DATES_LIMIT = 20_000
+
+
+def _adapted_dates(connection, model, field) -> dict:
+    """{(type, value): database value} of `field`'s dates already adapted on this database
+    (the database's own time zone setting is part of the key); emptied at ADAPTED_DATES_LIMIT."""
+    key = (connection.alias, connection.vendor, connection.timezone_name, model, field.attname)
+    seen = _ADAPTED_DATES.get(key)
+    if seen is None or len(seen) > ADAPTED_DATES_LIMIT:
+        seen = _ADAPTED_DATES[key] = {}
+    return seen
 
 
 def reserve_ids(connection, model, count: int) -> list[int]:

@@ -290,7 +290,8 @@ class OrderImporter(Importer):
                 continue
             if order is None:
                 order = blank_instance(Order)
-                order.number, order.customer_id = number, customer_id
+                values = order.__dict__  # a new blank instance: no cached relation to reset
+                values["number"], values["customer_id"] = number, customer_id
                 self.fill(order, lines, products)
                 new_orders.append((order, lines))
                 self.result.created += len(lines)

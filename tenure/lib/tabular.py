@@ -154,7 +154,8 @@ def read_csv(binary: IO[bytes], encoding: str | None = None) -> Table:
             for values in reader:
                 # A full row of text cells (the usual case) is _row_dict's result without its
                 # per-cell work: the csv module gives str cells, which _cell_text leaves as they are.
-                if len(values) == width and any(not v.isspace() for v in values if v):
+                # A row has a non-blank cell when its cells joined have a non-blank character.
+                if len(values) == width and not "".join(values).isspace() and any(values):
                     yield start, dict(zip(headers, values, strict=True))
                 else:
                     row = _row_dict(headers, values)
