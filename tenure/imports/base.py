@@ -221,9 +221,10 @@ class Importer:
         """(batch, prepare(batch)) for each batch of `rows`.
 
         Measured and rejected: preparing the next batch in a reader thread while this one is
-        written made imports slower (SQLite customers 7.6k -> 5.1k rows/s, orders 15.9k -> 11.4k):
-        the database drivers release the interpreter's lock around every row they step, and each
-        time wait for the reader thread to hand it back (docs/benchmarks.md, session 8)."""
+        written. On SQLite it made imports slower (customers 7.6k -> 5.1k rows/s, orders 15.9k ->
+        11.4k): sqlite3 releases the interpreter's lock around every row it steps, then waits for
+        the reader to hand it back. On PostgreSQL it gained nothing measurable (orders 3.4-3.8 s
+        against 3.4-4.0 s for 50k lines) (docs/benchmarks.md, session 8)."""
         for batch in self.batches(rows):
             yield batch, self.prepare(batch)
 
