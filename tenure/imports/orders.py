@@ -90,7 +90,11 @@ class OrderImporter(Importer):
         super().__init__(**kwargs)
         self.order_field = next((h for h, f in self.mapping.items() if f == "order_id"), None)
         self.header_of = {f: h for h, f in self.mapping.items()}  # the column read for each field
-        self.written: set[str] = set()  # order numbers written in this run (fragments append)
+        # Orders written by this run carry an updated_at from now on: a later fragment of one (its
+        # lines not next to each other in the file) is appended to it rather than replacing it.
+        # A timestamp rather than a set of the numbers written, which would grow with the file
+        # (6M orders in a 10M-line file).
+        self.started = timezone.now()
         self.tz = timezone.get_current_timezone()  # naive dates are read in it (looked up once)
         self.default_currency = settings.TENURE_CURRENCY
 
@@ -284,7 +288,7 @@ class OrderImporter(Importer):
             if order is not None and order.customer_id not in visible_ids:
                 self.reject_lines(lines, "order_id", _("This order number is already in use."))
                 continue
-            if order is not None and number in self.written:
+            if order is not None and order.updated_at >= self.started:
                 append.append((order, lines))
                 self.result.updated += len(lines)
                 continue
@@ -295,7 +299,6 @@ class OrderImporter(Importer):
                 self.fill(order, lines, products)
                 new_orders.append((order, lines))
                 self.result.created += len(lines)
-                self.written.add(number)
                 continue
             wanted = sorted(self.signature(ln, products) for ln in lines)
             same = (
@@ -312,7 +315,6 @@ class OrderImporter(Importer):
             self.fill(order, lines, products)
             replace.append((order, lines))
             self.result.updated += len(lines)
-            self.written.add(number)
         if self.dry_run:
             return
         self.write(new_orders, replace, append, products)

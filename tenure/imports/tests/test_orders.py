@@ -191,3 +191,22 @@ def test_line_rows_name_every_column_of_an_order_line():
     from tenure.imports.orders import LINE_COLUMNS
 
     assert LINE_COLUMNS == [f.column for f in OrderLine._meta.concrete_fields if not f.primary_key]
+
+
+def test_fragments_of_an_order_stored_before_the_run_replace_then_append(tmp_path, buyers, monkeypatch):
+    """The first fragment of a stored order replaces its lines; a later one (same run) adds to them."""
+    from tenure.imports import base
+
+    run_import("orders", orders_file(tmp_path, ROWS, name="first.csv"))
+    monkeypatch.setattr(base, "BATCH_ROWS", 2)
+    changed = [
+        ["SO1", "C1", "2024-03-01 10:00", "A", "苹果", "4", "3.50", "2", "门店"],
+        ROWS[2],
+        ["SO1", "C1", "2024-03-01 10:00", "C", "桃", "1", "5", "", "门店"],
+    ]
+    summary = run_import("orders", orders_file(tmp_path, changed, name="second.csv"))
+    assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 2, 1)
+    so1 = Order.objects.get(number="SO1")
+    skus = sorted(OrderLine.objects.filter(order=so1).values_list("product__sku", "quantity"))
+    assert skus == [("A", Decimal("4")), ("C", Decimal("1"))]
+    assert so1.line_count == 2 and so1.total == Decimal("19.00")
