@@ -46,22 +46,31 @@ COMPARED = (
 class InteractionImporter(Importer):
     kind = F.INTERACTIONS
 
+    def parsers(self) -> dict:
+        """{field: function reading a cell}, built once per import (not per row); the labels are
+        translated when it is built, in the import's language."""
+        cache = self.__dict__.get("_parsers")
+        if cache is None:
+            kind, direction = _("kind"), _("direction")
+            cache = self._parsers = {
+                "customer_external_id": lambda v: F.text(F.clean_id(v), 100),
+                "external_id": lambda v: F.text(F.clean_id(v), 100),
+                "kind": lambda v: F.choice(v, KIND_CHOICES, kind),
+                "direction": lambda v: F.choice(v, DIRECTION_CHOICES, direction),
+                "date": F.datetime,
+                "purpose": lambda v: F.text(v, 200),
+                "memo": lambda v: v.strip(),
+                "handled_by": lambda v: self.user(v),
+                "duration": F.integer,
+            }
+        return cache
+
     def parse(self, line: int, raw: dict[str, str]) -> dict | list[tuple[str, str]]:
         """The row's values by field, or its errors as a list of (field, reason)."""
         mapped, _extra = self.values(raw)
         data: dict = {}
         errors: list[tuple[str, str]] = []
-        parsers = {
-            "customer_external_id": lambda v: F.text(F.clean_id(v), 100),
-            "external_id": lambda v: F.text(F.clean_id(v), 100),
-            "kind": lambda v: F.choice(v, KIND_CHOICES, _("kind")),
-            "direction": lambda v: F.choice(v, DIRECTION_CHOICES, _("direction")),
-            "date": F.datetime,
-            "purpose": lambda v: F.text(v, 200),
-            "memo": lambda v: v.strip(),
-            "handled_by": lambda v: self.user(v),
-            "duration": F.integer,
-        }
+        parsers = self.parsers()
         for field, value in mapped.items():
             if not value.strip():
                 continue
