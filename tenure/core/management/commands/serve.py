@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from tenure.lib import lifetime
+
 
 class Command(BaseCommand):
     help = "Serve Tenure: migrate, seed demo data on first start, run a worker and the web server."
@@ -34,7 +36,10 @@ class Command(BaseCommand):
         self._ensure_admin(User, Role)
         worker = None
         if not opts["no_worker"]:
-            worker = subprocess.Popen([sys.executable, "-m", "tenure", "worker", "--loglevel=warning"])
+            # The worker ends with this process even when it is killed outright (tenure.lib.lifetime).
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "tenure", "worker", "--loglevel=warning"], env=lifetime.child_env()
+            )
         bind = f"{opts['host']}:{opts['port']}"
         self.stdout.write(self.style.SUCCESS(f"Tenure is at http://{bind}/"))
         try:

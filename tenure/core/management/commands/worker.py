@@ -16,6 +16,9 @@ class Command(BaseCommand):
         from django.conf import settings
 
         from tenure.celery_app import app
+        from tenure.lib.lifetime import exit_with_parent_from_env
+
+        exit_with_parent_from_env()  # started by `tenure serve`: end with it
 
         argv = ["worker", f"--loglevel={opts['loglevel']}", f"--concurrency={opts['concurrency']}"]
         if not opts["no_beat"]:
