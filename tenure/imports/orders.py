@@ -173,7 +173,8 @@ class OrderImporter(Importer):
             if i in suspects:
                 errors = self._errors(columns, i, latest)
                 if errors:
-                    key = self.group_key(raw) or f"\0line{line}"
+                    # The order it belongs to, read as a good line's would be ("17850.0" is 17850).
+                    key = order_id if isinstance(order_id, str) else self.group_key(raw) or f"\0line{line}"
                     groups.setdefault(key, []).append((line, raw, None, errors))
                     bad_orders.setdefault(key, []).append(line)
                     continue

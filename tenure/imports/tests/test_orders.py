@@ -210,3 +210,16 @@ def test_fragments_of_an_order_stored_before_the_run_replace_then_append(tmp_pat
     skus = sorted(OrderLine.objects.filter(order=so1).values_list("product__sku", "quantity"))
     assert skus == [("A", Decimal("4")), ("C", Decimal("1"))]
     assert so1.line_count == 2 and so1.total == Decimal("19.00")
+
+
+def test_a_bad_line_rejects_its_order_however_the_number_is_written(tmp_path, buyers):
+    """17850 and 17850.0 (a number through a spreadsheet) are one order: its bad line rejects both."""
+    rows = [
+        ["17850", "C1", "2024-03-01", "A", "苹果", "1", "3", "", ""],
+        ["17850.0", "C1", "2024-03-01", "B", "梨", "1", "-3", "", ""],
+    ]
+    report = tmp_path / "r.csv"
+    summary = run_import("orders", orders_file(tmp_path, rows), "--report", report)
+    assert (summary["created"], summary["rejected"]) == (0, 2)
+    assert not Order.objects.exists()
+    assert [(r["line"], r["field"]) for r in read_report(report)] == [("2", "order_id"), ("3", "unit_price")]
