@@ -175,6 +175,12 @@ USE_TZ = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 # Default region for phone numbers written without a country code.
 TENURE_PHONE_REGION = os.environ.get("TENURE_PHONE_REGION", "CN")
+# SQLite: how much the write-ahead log may grow (MB) before it is copied into the database while a
+# file is imported (tenure.imports.services.run; SQLite's default is about 4 MB). A large import
+# dirties pages of indexes keyed at random (a customer's orders) in every batch; copying them back
+# less often cut a 500k-line import into 10M lines by a fifth (docs/benchmarks.md, session 8).
+# Restored when the import ends.
+TENURE_IMPORT_SQLITE_WAL_MB = int(os.environ.get("TENURE_IMPORT_SQLITE_WAL_MB", "80"))
 TENURE_CURRENCY = os.environ.get("TENURE_CURRENCY", "CNY")
 
 # --- Static files (all vendored; nothing from a CDN) -----------------------------------------

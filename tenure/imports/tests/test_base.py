@@ -51,3 +51,45 @@ def test_inserted_customers_get_their_own_primary_keys(monkeypatch):
     for obj in objs:
         assert Customer.objects.get(pk=obj.pk).external_id == obj.external_id
         assert Customer.objects.get(pk=obj.pk).uid == obj.uid
+
+
+def _checkpoint_pages() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        return cursor.fetchone()[0]
+
+
+def test_an_import_checkpoints_less_often_and_restores_it(tmp_path, agent, settings, monkeypatch):
+    """SQLite: while the rows are written the log checkpoints at TENURE_IMPORT_SQLITE_WAL_MB, and at
+    the connection's own setting again afterwards, also when the import fails."""
+    from django.db import connection
+
+    from tenure.imports.customers import CustomerImporter
+    from tenure.imports.services import import_connection
+    from tenure.imports.tests.helpers import run_import, write_csv
+
+    if connection.vendor != "sqlite":
+        pytest.skip("a SQLite connection setting")
+    settings.TENURE_IMPORT_SQLITE_WAL_MB = 8
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA page_size")
+        wanted = 8 * 1024 * 1024 // cursor.fetchone()[0]
+    before = _checkpoint_pages()
+    assert before != wanted
+    seen = []
+    real = CustomerImporter.handle_batch
+
+    def handle_batch(self, prepared):
+        seen.append(_checkpoint_pages())
+        return real(self, prepared)
+
+    monkeypatch.setattr(CustomerImporter, "handle_batch", handle_batch)
+    path = write_csv(tmp_path / "c.csv", [["name", "mobile"], ["王伟", "13800138000"]])
+    assert run_import("customers", path, "--owner", "agent")["created"] == 1
+    assert seen == [wanted] and _checkpoint_pages() == before
+    with pytest.raises(RuntimeError), import_connection():
+        assert _checkpoint_pages() == wanted
+        raise RuntimeError("the import failed")
+    assert _checkpoint_pages() == before
