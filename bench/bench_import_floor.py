@@ -47,6 +47,18 @@ EMPTY_ORDER = [
 ]
 
 
+def keep_fastest(out: dict, group: str, rows: int, seconds: float, timings: dict) -> None:
+    """Record this load of `group` in `out` unless an earlier one was faster."""
+    best = out.get(group)
+    if best is None or seconds < best["seconds"]:
+        out[group] = {
+            "rows": rows,
+            "seconds": round(seconds, 3),
+            "rows_per_second": round(rows / seconds),
+            "steps": timings,
+        }
+
+
 def sqlite_floor(path: str, repeat: int) -> dict:
     out: dict = {}
     with tempfile.TemporaryDirectory(dir=os.path.dirname(os.path.abspath(path))) as tmp:
@@ -83,15 +95,7 @@ def sqlite_floor(path: str, repeat: int) -> dict:
                 db.execute("COMMIT")
                 timings["commit"] = round(time.perf_counter() - t, 3)
                 seconds = time.perf_counter() - started
-                rows = len(data[COUNTED[group]][1])
-                best = out.get(group)
-                if best is None or seconds < best["seconds"]:
-                    out[group] = {
-                        "rows": rows,
-                        "seconds": round(seconds, 3),
-                        "rows_per_second": round(rows / seconds),
-                        "steps": timings,
-                    }
+                keep_fastest(out, group, len(data[COUNTED[group]][1]), seconds, timings)
                 log(f"sqlite {group} run {n + 1}: {seconds:.2f} s")
         db.close()
     return out
@@ -143,15 +147,7 @@ def pg_floor(url: str, repeat: int) -> dict:
                     conn.commit()
                     timings["commit"] = round(time.perf_counter() - t, 3)
                     seconds = time.perf_counter() - started
-                    rows = counts[COUNTED[group]]
-                    best = out.get(group)
-                    if best is None or seconds < best["seconds"]:
-                        out[group] = {
-                            "rows": rows,
-                            "seconds": round(seconds, 3),
-                            "rows_per_second": round(rows / seconds),
-                            "steps": timings,
-                        }
+                    keep_fastest(out, group, counts[COUNTED[group]], seconds, timings)
                     log(f"postgresql {group} run {n + 1}: {seconds:.2f} s")
     finally:
         with psycopg.connect(admin_url, autocommit=True) as admin:

@@ -214,8 +214,23 @@ class Importer:
 
     def prepare(self, rows: list[Row]):
         """What `handle_batch` is given for `rows`: the rows parsed and validated, without the
-        database and without `reject` (the errors are returned; handle_batch reports them)."""
-        return rows
+        database and without `reject` (the errors are returned; handle_batch reports them). By
+        default each row through `parse`: (line, raw, {field: value} or [(field, reason)])."""
+        return [(line, raw, self.parse(line, raw)) for line, raw in rows]
+
+    def parse(self, line: int, raw: dict[str, str]) -> dict | list[tuple[str, str]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def accepted(self, prepared: list[tuple[int, dict, object]]) -> list[tuple[int, dict, dict]]:
+        """The rows of `prepare`'s default result that parsed, the others' errors reported."""
+        parsed = []
+        for line, raw, data in prepared:
+            if isinstance(data, list):
+                for field_name, reason in data:
+                    self.reject(line, field_name, reason, raw)
+            else:
+                parsed.append((line, raw, data))
+        return parsed
 
     def prepared_batches(self, rows: Iterable[Row]) -> Iterator[tuple[list[Row], object]]:
         """(batch, prepare(batch)) for each batch of `rows`.

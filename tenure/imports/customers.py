@@ -10,7 +10,6 @@ from tenure.customers.models import Customer, Tag
 from tenure.imports import fields as F
 from tenure.imports.base import (
     Importer,
-    Row,
     blank_instance,
     copy_rows,
     ids_in,
@@ -187,17 +186,8 @@ class CustomerImporter(Importer):
         fields |= {f for f in self.mapping.values() if f not in SPECIAL}
         return sorted(fields)
 
-    def prepare(self, rows: list[Row]) -> list[tuple[int, dict, object]]:
-        return [(line, raw, self.parse(line, raw)) for line, raw in rows]
-
     def handle_batch(self, prepared: list[tuple[int, dict, object]]) -> None:
-        parsed = []
-        for line, raw, data in prepared:
-            if isinstance(data, list):
-                for field, reason in data:
-                    self.reject(line, field, reason, raw)
-            else:
-                parsed.append((line, raw, data))
+        parsed = self.accepted(prepared)
         if not parsed:
             return
         # Matched customers are compared and written field by field: load only the fields this

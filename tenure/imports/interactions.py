@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from tenure.customers.models import Customer
 from tenure.imports import fields as F
-from tenure.imports.base import Importer, Row, text_in
+from tenure.imports.base import Importer, text_in
 from tenure.interactions.models import Interaction
 
 KIND_CHOICES = F.choice_table(
@@ -105,17 +105,8 @@ class InteractionImporter(Importer):
             external_id=data.get("external_id"),
         )
 
-    def prepare(self, rows: list[Row]) -> list[tuple[int, dict, object]]:
-        return [(line, raw, self.parse(line, raw)) for line, raw in rows]
-
     def handle_batch(self, prepared: list[tuple[int, dict, object]]) -> None:
-        parsed = []
-        for line, raw, data in prepared:
-            if isinstance(data, list):
-                for field, reason in data:
-                    self.reject(line, field, reason, raw)
-            else:
-                parsed.append((line, raw, data))
+        parsed = self.accepted(prepared)
         if not parsed:
             return
         refs = {d["customer_external_id"] for _l, _r, d in parsed}
