@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import re
 from decimal import Decimal, InvalidOperation
-from functools import cache, lru_cache
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -314,13 +314,6 @@ def json_object(text: str) -> dict:
     if not isinstance(value, dict):
         raise BadValue(_("Not a JSON object: %(value)s") % {"value": text[:80]})
     return value
-
-
-def cached(parser, size: int = 4096):
-    """`parser` with its results cached by cell text (bounded: memory stays flat), for parsers whose
-    results are immutable (dates, decimals). A cell that raises BadValue is not cached: it raises
-    again, with the same message, each time."""
-    return lru_cache(maxsize=size)(parser)
 
 
 def text(value: str, max_length: int) -> str:

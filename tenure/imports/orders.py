@@ -104,20 +104,19 @@ class OrderImporter(Importer):
         if cache is None:
             tz = self.tz
             channel = _("channel")  # translated once, not per row (gettext costs ~10 µs)
-            # Dates and amounts repeat (a day's orders, "1", "268.00"): their values, immutable,
-            # are cached by cell text; a bad cell raises again each time, with the same message.
-            price = F.cached(lambda v: F.decimal(v, places=4, max_digits=14))
+            # Each distinct cell of a column is read once: prepare() remembers the results.
+            price = lambda v: F.decimal(v, places=4, max_digits=14)  # noqa: E731
             cache = self._parsers = [
                 ("order_id", lambda v: F.text(F.clean_id(v), 64), True),
                 ("customer_external_id", lambda v: F.text(F.clean_id(v), 100), False),
-                ("date", F.cached(lambda v: F.datetime(v, tz)), True),
+                ("date", lambda v: F.datetime(v, tz), True),
                 ("sku", lambda v: F.text(v, 64), True),
                 ("product_name", lambda v: F.text(v, 255), False),
-                ("quantity", F.cached(lambda v: F.decimal(v, places=3, max_digits=12)), True),
+                ("quantity", lambda v: F.decimal(v, places=3, max_digits=12), True),
                 ("unit_price", price, True),
                 ("cost", price, False),
-                ("currency", F.cached(self.currency), False),
-                ("channel", F.cached(lambda v: F.choice(v, CHANNEL_CHOICES, channel)), False),
+                ("currency", self.currency, False),
+                ("channel", lambda v: F.choice(v, CHANNEL_CHOICES, channel), False),
             ]
         return cache
 
