@@ -46,6 +46,9 @@ class Result:
     rejected: int = 0
     customers_created: int = 0
     seconds: float = 0.0
+    # A bulk load (tenure.imports.bulk): indexes and constraints set aside, seconds to rebuild them.
+    deferred: int = 0
+    rebuild_seconds: float = 0.0
     error: str = ""
     columns: dict[str, str] = field(default_factory=dict)
     preview: list[Rejection] = field(default_factory=list)
@@ -68,6 +71,9 @@ class Result:
         }
         if self.kind != F.CUSTOMERS:
             out["customers_created"] = self.customers_created
+        if self.deferred:
+            out["indexes_deferred"] = self.deferred
+            out["rebuild_seconds"] = round(self.rebuild_seconds, 3)
         if self.error:
             out["error"] = self.error
         return out

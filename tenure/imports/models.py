@@ -94,3 +94,21 @@ class ImportJob(TimeStamped):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class DeferredStatement(models.Model):
+    """A statement that rebuilds what a bulk load set aside (an index, a foreign key, the search
+    triggers), written in the same transaction as the DROP it undoes and deleted once it has run
+    again: an import killed part-way leaves its rebuild here, and the next `tenure import` (or
+    `tenure import --finish`) runs it (tenure.imports.bulk)."""
+
+    table = models.CharField(max_length=100)
+    name = models.CharField(max_length=200)
+    sql = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.table}: {self.name}"

@@ -1,0 +1,231 @@
+"""Bulk load: a first import into empty tables builds their secondary indexes once, at the end.
+
+Every row inserted into an index keyed at random (orders by customer, customers by owner, team or
+name, the search index) dirties a page somewhere in it; once the index outgrows the cache, each
+commit reads such pages back and writes them to the log. At 10M order lines that doubled the CPU per
+line (docs/benchmarks.md, session 8). An index built after the load sorts its keys once instead.
+pg_restore and mysqldump load the same way.
+
+`bulk_load(kind)` sets aside, for the tables an import of `kind` fills and only when all of them
+are empty (a first import: nobody can be reading rows that do not exist yet):
+- their secondary indexes that are neither unique nor lead with a column the importer looks rows up
+  by (KEEP);
+- the search index: the GIN index on PostgreSQL; on SQLite the triggers that feed the FTS5 table,
+  which is then built in one pass ('rebuild');
+- on PostgreSQL, the tables' own foreign keys: added back NOT VALID, then VALIDATEd, one set-based
+  check instead of a trigger per row. The importer resolves every reference before writing, so the
+  validation is a check, not a filter; should it ever fail, the constraint stays (NOT VALID still
+  guards every new row) and the error names it.
+Primary keys and unique constraints stay: upserts rely on them, and SQLite cannot drop them.
+
+Each rebuild statement is stored (DeferredStatement) in the same transaction as the DROP it undoes
+and deleted in the transaction that runs it again, so an import killed part-way leaves nothing
+missing for good: the next `tenure import`, `tenure import finish` or `tenure migrate` runs what is
+left (`finish`).
+
+Only the command line uses it (`tenure import`, unless --keep-indexes): it takes the tables' locks
+for the length of the import, which a web upload beside people at work should not.
+"""
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from tenure.commerce.models import Order, OrderLine
+from tenure.customers import search
+from tenure.customers.models import Customer
+from tenure.imports.models import DeferredStatement
+
+
+def plans() -> dict[str, dict[str, set[str]]]:
+    """{kind: {table: columns the importer looks rows up by (indexes leading with one stay)}}."""
+    tags = Customer.tags.through._meta
+    return {
+        "customers": {
+            Customer._meta.db_table: {"external_id", "mobile", "email", "uid"},
+            search.DOC_TABLE: set(),
+            tags.db_table: set(),  # unique (customer, tag) stays: it is what ON CONFLICT uses
+        },
+        "orders": {
+            Order._meta.db_table: {"number"},
+            OrderLine._meta.db_table: {"order_id"},  # an order's earlier lines: fragments, replaces
+        },
+    }
+
+
+@dataclass
+class Deferred:
+    table: str
+    name: str
+    drop: list[str]
+    rebuild: list[str]
+
+
+@dataclass
+class BulkLoad:
+    """What a bulk_load block did: the things set aside, and the seconds their rebuild took."""
+
+    deferred: list[str] = field(default_factory=list)
+    rebuild_seconds: float = 0.0
+
+    @property
+    def active(self) -> bool:
+        return bool(self.deferred)
+
+
+def _quote(connection, name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _sqlite_items(connection, cursor, table: str, keep: set[str]) -> list[Deferred]:
+    items = []
+    cursor.execute(f"PRAGMA index_list({_quote(connection, table)})")
+    unique = {row[1]: bool(row[2]) for row in cursor.fetchall()}
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL "
+        "ORDER BY name",
+        [table],
+    )
+    for name, sql in cursor.fetchall():
+        cursor.execute(f"PRAGMA index_info({_quote(connection, name)})")
+        columns = [row[2] for row in sorted(cursor.fetchall())]
+        if unique.get(name) or (columns and columns[0] in keep):
+            continue
+        items.append(Deferred(table, name, [f"DROP INDEX {_quote(connection, name)}"], [sql]))
+    if table == search.DOC_TABLE:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s ORDER BY name",
+            [table],
+        )
+        triggers = cursor.fetchall()
+        if triggers:
+            # The FTS5 table is built from the entries in one pass, then the triggers keep it in step.
+            rebuild = [f"INSERT INTO {search.FTS_TABLE} ({search.FTS_TABLE}) VALUES ('rebuild')"]
+            rebuild += [sql for _name, sql in triggers]
+            drop = [f"DROP TRIGGER {_quote(connection, name)}" for name, _sql in triggers]
+            items.append(Deferred(table, search.FTS_TABLE, drop, rebuild))
+    return items
+
+
+def _postgresql_items(connection, cursor, table: str, keep: set[str]) -> list[Deferred]:
+    items = []
+    quoted = _quote(connection, table)
+    cursor.execute(
+        """
+        SELECT i.relname, pg_get_indexdef(i.oid), a.attname
+        FROM pg_index x
+        JOIN pg_class i ON i.oid = x.indexrelid
+        LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+        WHERE x.indrelid = %s::regclass AND NOT x.indisunique AND NOT x.indisprimary
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+        ORDER BY i.relname
+        """,
+        [quoted],
+    )
+    for name, definition, first in cursor.fetchall():
+        if first in keep:
+            continue
+        items.append(Deferred(table, name, [f"DROP INDEX {_quote(connection, name)}"], [definition]))
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+        [quoted],
+    )
+    for name, definition in cursor.fetchall():
+        constraint = _quote(connection, name)
+        items.append(
+            Deferred(
+                table,
+                name,
+                [f"ALTER TABLE {quoted} DROP CONSTRAINT {constraint}"],
+                [
+                    f"ALTER TABLE {quoted} ADD CONSTRAINT {constraint} {definition} NOT VALID",
+                    f"ALTER TABLE {quoted} VALIDATE CONSTRAINT {constraint}",
+                ],
+            )
+        )
+    return items
+
+
+def deferrable(kind: str, *, using: str = DEFAULT_DB_ALIAS) -> list[Deferred]:
+    """What a bulk load of `kind` would set aside now: nothing unless every table it fills is empty."""
+    tables = plans().get(kind)
+    if not tables:
+        return []
+    connection = connections[using]
+    items: list[Deferred] = []
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"SELECT 1 FROM {_quote(connection, table)} LIMIT 1")
+            if cursor.fetchone() is not None:
+                return []
+        for table, keep in tables.items():
+            if connection.vendor == "postgresql":
+                items += _postgresql_items(connection, cursor, table, keep)
+            elif connection.vendor == "sqlite":
+                items += _sqlite_items(connection, cursor, table, keep)
+    return items
+
+
+def pending(*, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Rebuild statements waiting to run (an import was interrupted)."""
+    return DeferredStatement.objects.using(using).count()
+
+
+def finish(*, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Run the stored rebuild statements, oldest first, each deleted in the transaction that runs
+    it; returns how many ran. A statement that fails stays stored and its error is raised."""
+    connection = connections[using]
+    ran = 0
+    for pk, sql in DeferredStatement.objects.using(using).order_by("id").values_list("id", "sql"):
+        with transaction.atomic(using=using), connection.cursor() as cursor, _no_pending_checks(connection):
+            cursor.execute(sql)
+            DeferredStatement.objects.using(using).filter(pk=pk).delete()
+        ran += 1
+    return ran
+
+
+@contextmanager
+def _no_pending_checks(connection):
+    """PostgreSQL refuses to ALTER a table with deferred constraint checks still queued in the
+    transaction (an import inside an outer transaction, a test): run them now, defer again after."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        yield  # on an error the transaction is rolled back, and the setting with it
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def set_aside(kind: str, *, using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """Drop what `deferrable(kind)` finds, storing how to rebuild it in the same transaction;
+    returns the names ("table.name") set aside."""
+    connection = connections[using]
+    with transaction.atomic(using=using), _no_pending_checks(connection):
+        items = deferrable(kind, using=using)
+        with connection.cursor() as cursor:
+            for item in items:
+                DeferredStatement.objects.using(using).bulk_create(
+                    [DeferredStatement(table=item.table, name=item.name, sql=sql) for sql in item.rebuild]
+                )
+                for statement in item.drop:
+                    cursor.execute(statement)
+    return [f"{item.table}.{item.name}" for item in items]
+
+
+@contextmanager
+def bulk_load(kind: str, *, using: str = DEFAULT_DB_ALIAS):
+    """Set aside what `deferrable(kind)` finds for the block, rebuild it after (also when the block
+    fails). Yields a BulkLoad (inactive when the tables were not empty). Runs leftovers first."""
+    finish(using=using)
+    state = BulkLoad(deferred=set_aside(kind, using=using))
+    try:
+        yield state
+    finally:
+        if state.deferred:
+            started = time.perf_counter()
+            finish(using=using)
+            state.rebuild_seconds = time.perf_counter() - started
