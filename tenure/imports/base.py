@@ -112,6 +112,9 @@ class Importer:
     `prepare(rows)`, which must not touch the database."""
 
     kind: str = ""
+    # Whether `prepare` holds enough of the work that a second process doing it gains more than
+    # sending its result through a pipe costs (services.run's default for the command line).
+    prepare_apart: bool = False
 
     def __init__(
         self,
@@ -133,6 +136,7 @@ class Importer:
         self.result = Result(kind=self.kind, dry_run=dry_run, columns=dict(mapping))
         self.region = settings.TENURE_PHONE_REGION
         self._rejected_lines: set[int] = set()
+        self.processes = 1  # 2: read and validate in a second process (prepared_batches)
 
     # --- reporting ---
     def reject(self, line: int, field_name: str, reason: str, raw: dict[str, str]) -> None:
@@ -239,13 +243,18 @@ class Importer:
         return parsed
 
     def prepared_batches(self, rows: Iterable[Row]) -> Iterator[tuple[list[Row], object]]:
-        """(batch, prepare(batch)) for each batch of `rows`.
+        """(batch, prepare(batch)) for each batch of `rows`; with `self.processes` > 1 (the command
+        line), read and prepared by a second process while this one writes (`forked_batches`).
 
         Measured and rejected: preparing the next batch in a reader thread while this one is
         written. On SQLite it made imports slower (customers 7.6k -> 5.1k rows/s, orders 15.9k ->
         11.4k): sqlite3 releases the interpreter's lock around every row it steps, then waits for
         the reader to hand it back. On PostgreSQL it gained nothing measurable (orders 3.4-3.8 s
-        against 3.4-4.0 s for 50k lines) (docs/benchmarks.md, session 8)."""
+        against 3.4-4.0 s for 50k lines) (docs/benchmarks.md, session 8). A process has no such
+        lock to share."""
+        if self.processes > 1 and can_fork():
+            yield from forked_batches(self, rows)
+            return
         for batch in self.batches(rows):
             yield batch, self.prepare(batch)
 
@@ -327,6 +336,72 @@ class Importer:
 # --- Set-based reads and writes shared by the importers -------------------------------------
 
 _BLANKS: dict = {}
+
+
+def can_fork() -> bool:
+    """Whether batches can be prepared in a forked process here (POSIX with fork)."""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def forked_batches(importer: Importer, rows: Iterable[Row]) -> Iterator[tuple[list[Row], object]]:
+    """`importer.prepared_batches(rows)` computed by a forked child: it reads the file and runs
+    `prepare` (which touches no database) batch after batch, sending each (pickled) through a pipe,
+    while this process writes the one before. The pipe's buffer bounds what is in flight, so memory
+    stays flat; a read error (TableError) arrives after the batches before it, as it would here.
+
+    The child inherits the open file and the importer's state (staff looked up, parsers); it never
+    uses the database connection it also inherits, and ends with os._exit (multiprocessing's fork),
+    so it closes nothing of the parent's. It dies with the parent (tenure.lib.lifetime)."""
+    import multiprocessing
+    import os
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_prepare_in_child, args=(importer, rows, sender, os.getpid()), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                kind, payload = receiver.recv()
+            except EOFError:
+                child.join()
+                raise RuntimeError(
+                    f"The process reading the file stopped (exit code {child.exitcode})."
+                ) from None
+            if kind == "batch":
+                yield payload
+            elif kind == "done":
+                return
+            elif kind == "table_error":
+                raise TableError(payload)
+            else:
+                raise RuntimeError(f"Reading the file failed:\n{payload}")
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
+def _prepare_in_child(importer: Importer, rows: Iterable[Row], sender, parent_pid: int) -> None:
+    import traceback
+
+    from tenure.lib.lifetime import exit_with_parent
+
+    exit_with_parent(parent_pid)
+    try:
+        for batch in importer.batches(rows):
+            sender.send(("batch", (batch, importer.prepare(batch))))
+        sender.send(("done", None))
+    except TableError as exc:
+        sender.send(("table_error", str(exc)))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+        sender.send(("error", traceback.format_exc()))
+    finally:
+        sender.close()
 
 
 def blank_instance(model):
@@ -425,8 +500,26 @@ def insert_search_docs(customers) -> None:
     copy_search_docs((c.pk, tokens) for c in customers if (tokens := search_tokens(c)))
 
 
+def search_doc_text(tokens) -> str | None:
+    """A search entry as the database stores it (None for no tokens): FTS-encoded on SQLite,
+    tsvector's text syntax on PostgreSQL (tenure.customers.search)."""
+    from django.db import connection
+
+    from tenure.customers.search import fts_doc, tsvector_text
+
+    if not tokens:
+        return None
+    return tsvector_text(tokens) if connection.vendor == "postgresql" else fts_doc(tokens)
+
+
 def copy_search_docs(entries) -> None:
-    """(customer id, tokens) pairs into customers_searchdoc, for customers that have no entry yet.
+    """(customer id, tokens) pairs into customers_searchdoc, for customers that have no entry yet
+    (`copy_search_doc_texts`)."""
+    copy_search_doc_texts((pk, search_doc_text(tokens)) for pk, tokens in entries)
+
+
+def copy_search_doc_texts(entries) -> None:
+    """(customer id, entry from search_doc_text) pairs into customers_searchdoc; None is no entry.
 
     PostgreSQL: COPY with the entry in tsvector's text syntax (search.tsvector_text: each token
     quoted, taken verbatim, the lexemes array_to_tsvector would make; tested equal) written in one
@@ -434,17 +527,17 @@ def copy_search_docs(entries) -> None:
     FTS-encoded entries; the triggers put them into the FTS5 table."""
     from django.db import connection
 
-    from tenure.customers.search import DOC_TABLE, fts_doc, tsvector_text
+    from tenure.customers.search import DOC_TABLE
 
     table = connection.ops.quote_name(DOC_TABLE)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            data = "".join([f"{pk}\t{_copy_text(tsvector_text(tokens))}\n" for pk, tokens in entries])
+            data = "".join([f"{pk}\t{_copy_text(doc)}\n" for pk, doc in entries if doc is not None])
             if data:
                 with cursor.cursor.copy(f"COPY {table} (customer_id, doc) FROM STDIN") as copy:
                     copy.write(data.encode())
         else:
-            rows = [(pk, fts_doc(tokens)) for pk, tokens in entries]
+            rows = [(pk, doc) for pk, doc in entries if doc is not None]
             if rows:
                 cursor.executemany(f"INSERT INTO {table} (customer_id, doc) VALUES (%s, %s)", rows)
 

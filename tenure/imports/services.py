@@ -78,9 +78,12 @@ def run(
     on_reject: Callable[[Rejection], None] | None = None,
     limit: int | None = None,
     bulk: bool = False,
+    processes: int | None = 1,
 ) -> Result:
     """Import `table`. With `bulk` (the command line), a first import into empty tables builds their
-    secondary indexes once at the end (tenure.imports.bulk)."""
+    secondary indexes once at the end (tenure.imports.bulk); with `processes` = 2, a second process
+    reads and validates the file while this one writes (Importer.prepared_batches); None: 2 for
+    the importers that gain by it (Importer.prepare_apart), else 1."""
     importer = importer_class(kind)(
         mapping=mapping,
         actor=actor,
@@ -89,6 +92,7 @@ def run(
         create_customers=create_customers,
         on_reject=on_reject,
     )
+    importer.processes = processes or (2 if importer.prepare_apart else 1)
     rows = iter(table)
     if limit is not None:
         rows = (row for _i, row in zip(range(limit), rows, strict=False))
@@ -181,6 +185,7 @@ def import_file(
     create_customers: bool = False,
     report_path: str | None = None,
     bulk: bool = False,
+    processes: int | None = 1,
 ) -> Result:
     """Import a file from disk (the `tenure import` command). A real run is kept as an ImportJob and
     audited once; a dry run writes nothing at all."""
@@ -200,6 +205,7 @@ def import_file(
                 create_customers=create_customers,
                 on_reject=writer.write if writer else None,
                 bulk=bulk,
+                processes=processes,
             )
         finally:
             if report:

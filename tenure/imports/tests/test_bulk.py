@@ -176,3 +176,23 @@ def test_postgresql_a_row_breaking_a_foreign_key_stops_the_rebuild_and_names_it(
         bulk.finish()
     # The constraint is back (NOT VALID still guards new rows); its validation waits, stored.
     assert DeferredStatement.objects.filter(sql__contains="VALIDATE").exists()
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_rebuild_sorts_on_disk_then_restores_temp_store():
+    """An index build sorts all its keys: in memory (the connection's temp_store=MEMORY) that took
+    463 MB for 10M lines; on disk, flat. What the rebuild runs under is read back by a probe."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA temp_store")
+        before = cursor.fetchone()[0]
+    DeferredStatement.objects.create(
+        table="probe", name="probe", sql="CREATE TABLE probe AS SELECT temp_store FROM pragma_temp_store"
+    )
+    assert bulk.finish() == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT temp_store FROM probe")
+        assert cursor.fetchone()[0] == 1  # FILE
+        cursor.execute("DROP TABLE probe")
+        cursor.execute("PRAGMA temp_store")
+        assert cursor.fetchone()[0] == before == 2  # MEMORY again, as settings.py sets it

@@ -42,13 +42,32 @@ class Command(BaseCommand):
             help="orders/interactions: create a bare customer for an unknown customer reference",
         )
         parser.add_argument(
+            "--processes",
+            type=int,
+            choices=[1, 2],
+            default=None,
+            help="2: a second process reads and validates the file while this one writes (the default "
+            "for customers, where it gains ~20%%); 1: one process (the default for orders and interactions)",
+        )
+        parser.add_argument(
             "--keep-indexes",
             action="store_true",
             help="into empty tables too, maintain every index row by row instead of building them at the end",
         )
 
     def handle(
-        self, *args, kind, path, dry_run, report, map, owner, create_customers, keep_indexes, **options
+        self,
+        *args,
+        kind,
+        path,
+        dry_run,
+        report,
+        map,
+        owner,
+        create_customers,
+        keep_indexes,
+        processes,
+        **options,
     ):
         if kind == "finish":
             ran = bulk.finish()
@@ -74,6 +93,7 @@ class Command(BaseCommand):
                 create_customers=create_customers,
                 report_path=report,
                 bulk=not keep_indexes,
+                processes=processes,
             )
         except (ImportFailed, F.MappingError) as exc:
             raise CommandError(str(exc)) from exc

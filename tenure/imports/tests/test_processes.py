@@ -1,0 +1,107 @@
+"""Reading and validating in a second process (Importer.prepared_batches with processes=2)."""
+
+import pytest
+from django.core.management.base import CommandError
+
+from tenure.commerce.models import Order
+from tenure.customers.models import Customer, SearchDoc
+from tenure.imports import base
+from tenure.imports.base import search_tokens
+from tenure.imports.customers import CustomerImporter
+from tenure.imports.models import ImportJob
+from tenure.imports.services import import_file
+from tenure.imports.tests.helpers import read_report, run_import, write_csv
+
+pytestmark = pytest.mark.django_db
+
+CUSTOMERS = [
+    ["external_id", "name", "alt_name", "mobile", "phone", "email", "tags", "company"],
+    ["C1", "张伟", "David", "138 1234 5678", "010-6552 9988", "ZW@Example.com", "VIP", "某公司"],
+    ["C2", "Li Na", "", "13900001111", "", "", "", ""],
+    ["C3", "", "", "13900002222", "", "", "", ""],  # no name: rejected
+    ["", "曾小贤", "", "+1 415 555 2671", "", "zeng@example.cn", "老客户,VIP", ""],  # matched by mobile
+    ["C5", "O'Brien \\ Co", "", "", "", "not-an-email", "", ""],  # bad email: rejected
+    ["C6", "王芳", "", "", "", "wf@example.com", "", ""],
+]
+ORDERS = [
+    ["order_id", "customer_external_id", "date", "sku", "product_name", "quantity", "unit_price"],
+    ["SO1", "C1", "2026-01-05", "A-1", "茶杯 Cup", "2", "10.00"],
+    ["SO2", "C2", "2026-01-06", "B-2", "茶壶 Pot", "1", "99.00"],
+    ["SO3", "C9", "2026-01-06", "B-2", "茶壶 Pot", "1", "99.00"],  # unknown customer
+    ["SO1", "C1", "2026-01-05", "B-2", "茶壶 Pot", "1", "99.00"],  # a later fragment of SO1
+    ["SO4", "C6", "2026-13-01", "A-1", "茶杯 Cup", "1", "10.00"],  # bad date
+]
+
+
+def snapshot():
+    fields = ("external_id", "name", "alt_name", "mobile", "phone", "email", "attributes")
+    customers = sorted(map(repr, Customer.objects.values_list(*fields)))
+    docs = sorted(
+        repr((ext, mobile, sorted(doc)))
+        for ext, mobile, doc in SearchDoc.objects.values_list(
+            "customer__external_id", "customer__mobile", "doc"
+        )
+    )
+    tags = sorted(map(repr, Customer.tags.through.objects.values_list("customer__external_id", "tag__name")))
+    orders = sorted(
+        map(repr, Order.objects.values_list("number", "customer__external_id", "total", "line_count"))
+    )
+    return customers, docs, tags, orders
+
+
+@pytest.fixture(autouse=True)
+def small_batches(monkeypatch):
+    monkeypatch.setattr(base, "BATCH_ROWS", 2)  # several batches through the pipe
+
+
+def test_two_processes_write_exactly_what_one_does(tmp_path, agent):
+    results = []
+    for processes in ("1", "2"):
+        Order.objects.all().delete()
+        Customer.objects.all().delete()
+        report_c, report_o = tmp_path / f"c{processes}.csv", tmp_path / f"o{processes}.csv"
+        summary_c = run_import(
+            "customers", write_csv(tmp_path / "c.csv", CUSTOMERS), "--owner", "agent",
+            "--processes", processes, "--report", report_c,
+        )  # fmt: skip
+        summary_o = run_import(
+            "orders", write_csv(tmp_path / "o.csv", ORDERS), "--processes", processes, "--report", report_o
+        )
+        for summary in (summary_c, summary_o):
+            summary.pop("seconds"), summary.pop("rows_per_second"), summary.pop("rebuild_seconds", None)
+        results.append((summary_c, summary_o, read_report(report_c), read_report(report_o), snapshot()))
+    assert results[0] == results[1]
+    summary_c, summary_o, rejected_c, rejected_o, _snap = results[1]
+    assert (summary_c["created"], summary_c["rejected"]) == (4, 2)
+    assert [r["line"] for r in rejected_c] == ["4", "6"]
+    assert (summary_o["created"], summary_o["updated"], summary_o["rejected"]) == (2, 1, 2)
+
+
+def test_search_entries_made_beside_the_writing_equal_the_writes_own(tmp_path, agent):
+    run_import("customers", write_csv(tmp_path / "c.csv", CUSTOMERS), "--owner", "agent", "--processes", "2")
+    assert SearchDoc.objects.count() == Customer.objects.count() == 4
+    for customer in Customer.objects.all():
+        assert SearchDoc.objects.get(customer=customer).doc == search_tokens(customer)
+    visible = Customer.objects.visible_to(agent)
+    assert list(visible.search("zengxiaoxian").values_list("mobile", flat=True)) == ["+14155552671"]
+
+
+def test_a_file_breaking_part_way_stops_after_the_batches_before_it(tmp_path):
+    path = tmp_path / "c.csv"
+    head = "external_id,name\nC0,张伟\n".encode("gb18030")
+    good = "".join(f"C{i},Name {i}\n" for i in range(1, 10)).encode()
+    path.write_bytes(head + good + b"C99,\xff\xff\n" + b"C100,After\n")
+    with pytest.raises(CommandError, match="Line 12: the file is not valid gb18030 text"):
+        run_import("customers", path, "--processes", "2")
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and job.created == Customer.objects.count() == 10
+
+
+def test_a_crash_in_the_reading_process_is_raised_here(tmp_path, monkeypatch):
+    def broken(self, rows):
+        raise ValueError("prepare broke")
+
+    monkeypatch.setattr(CustomerImporter, "prepare", broken)  # the forked child inherits it
+    with pytest.raises(RuntimeError, match="prepare broke"):
+        import_file(kind="customers", path=write_csv(tmp_path / "c.csv", CUSTOMERS), processes=2)
+    assert Customer.objects.count() == 0
