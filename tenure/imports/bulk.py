@@ -101,9 +101,10 @@ def _sqlite_items(connection, cursor, table: str, keep: set[str]) -> list[Deferr
         )
         triggers = cursor.fetchall()
         if triggers:
-            # The FTS5 table is built from the entries in one pass, then the triggers keep it in step.
-            rebuild = [f"INSERT INTO {search.FTS_TABLE} ({search.FTS_TABLE}) VALUES ('rebuild')"]
-            rebuild += [sql for _name, sql in triggers]
+            # The triggers come back first, then the FTS5 table is built from the entries in one
+            # pass: stopped in between, the rebuild still waits, and nothing written meanwhile is lost.
+            rebuild = [sql for _name, sql in triggers]
+            rebuild.append(f"INSERT INTO {search.FTS_TABLE} ({search.FTS_TABLE}) VALUES ('rebuild')")
             drop = [f"DROP TRIGGER {_quote(connection, name)}" for name, _sql in triggers]
             items.append(Deferred(table, search.FTS_TABLE, drop, rebuild))
     return items

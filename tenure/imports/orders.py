@@ -82,9 +82,32 @@ class Line:
     channel: str
     amount: Decimal  # quantity × unit price, to the cent (commerce.services.line_amount)
 
+    def __reduce__(self):
+        # Pickled as its values (a second process prepares the batches): the dataclass's own way
+        # for slots, a state list set back attribute by attribute, costs three times as much.
+        return Line, (
+            self.line,
+            self.raw,
+            self.order_id,
+            self.customer_ref,
+            self.ordered_at,
+            self.sku,
+            self.product_name,
+            self.quantity,
+            self.unit_price,
+            self.cost,
+            self.currency,
+            self.channel,
+            self.amount,
+        )
+
 
 class OrderImporter(Importer):
     kind = F.ORDERS
+    # 1M new order lines with a second process preparing the batches: SQLite 36.4-39.1 s against
+    # 39.1-52.9 s in one, PostgreSQL 54.1-59.8 s against 62.8-68.0 s (session 9). It pays only
+    # because a Line crosses the pipe as its values (Line.__reduce__).
+    prepare_apart = True
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -223,3 +223,35 @@ def test_a_bad_line_rejects_its_order_however_the_number_is_written(tmp_path, bu
     assert (summary["created"], summary["rejected"]) == (0, 2)
     assert not Order.objects.exists()
     assert [(r["line"], r["field"]) for r in read_report(report)] == [("2", "order_id"), ("3", "unit_price")]
+
+
+def test_a_line_survives_the_pipe_between_processes():
+    """Lines are pickled by their values (Line.__reduce__) when a second process prepares them:
+    every field must come back in its place."""
+    import pickle
+    from dataclasses import fields
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from tenure.imports.orders import Line
+
+    values = {
+        "line": 7,
+        "raw": {"order_id": "SO1"},
+        "order_id": "SO1",
+        "customer_ref": "C1",
+        "ordered_at": datetime(2026, 1, 5, tzinfo=UTC),
+        "sku": "A-1",
+        "product_name": "茶杯 Cup",
+        "quantity": Decimal("2"),
+        "unit_price": Decimal("10.5"),
+        "cost": Decimal("4"),
+        "currency": "CNY",
+        "channel": "store",
+        "amount": Decimal("21.00"),
+    }
+    assert [f.name for f in fields(Line)] == list(values)
+    line = Line(**values)
+    back = pickle.loads(pickle.dumps(line))
+    assert back == line and type(back) is Line
+    assert {f.name: getattr(back, f.name) for f in fields(Line)} == values
