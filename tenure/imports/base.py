@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models.base import ModelState
 from django.utils.translation import gettext as _
 
@@ -258,6 +258,13 @@ class Importer:
         for batch in self.batches(rows):
             yield batch, self.prepare(batch)
 
+    def look_up(self, prepared):
+        """Run by the second process after `prepare`, on a connection of its own: read-only
+        look-ups that save the writing process a query (`prepared` is returned, with what was
+        found). The writer must not depend on them: what they miss, it looks up itself. By
+        default nothing."""
+        return prepared
+
     def handle_batch(self, prepared) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -392,9 +399,17 @@ def _prepare_in_child(importer: Importer, rows: Iterable[Row], sender, parent_pi
     from tenure.lib.lifetime import exit_with_parent
 
     exit_with_parent(parent_pid)
+    own = False
     try:
+        own = looking_up = _own_connection()
         for batch in importer.batches(rows):
-            sender.send(("batch", (batch, importer.prepare(batch))))
+            prepared = importer.prepare(batch)
+            if looking_up:
+                try:
+                    prepared = importer.look_up(prepared)
+                except DatabaseError:
+                    looking_up = False  # the writer looks everything up itself, as in one process
+            sender.send(("batch", (batch, prepared)))
         sender.send(("done", None))
     except TableError as exc:
         sender.send(("table_error", str(exc)))
@@ -402,6 +417,38 @@ def _prepare_in_child(importer: Importer, rows: Iterable[Row], sender, parent_pi
         sender.send(("error", traceback.format_exc()))
     finally:
         sender.close()
+        if own:
+            from django.db import connection
+
+            connection.close()  # the child's own (the parent's is never touched here)
+
+
+LOOK_UP_LOCK_TIMEOUT_MS = 2000
+
+
+def _own_connection() -> bool:
+    """In the forked child: a fresh connection to the default database in place of the parent's,
+    whose socket (or SQLite handle) and transaction state the fork copied: the child neither uses
+    nor closes it. False (no look-ups) when the child could not see what the parent sees: an
+    in-memory SQLite database exists in its own process only, and a parent inside a transaction
+    (an outer atomic block, a test) has rows and locks the child's connection would wait on while
+    the parent waits on the child. On PostgreSQL a look-up waits at most LOOK_UP_LOCK_TIMEOUT_MS
+    for a lock (then the writer looks everything up itself), so no lock taken elsewhere can stall
+    the pipeline."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    inherited = connections[DEFAULT_DB_ALIAS]
+    if inherited.in_atomic_block or (inherited.vendor == "sqlite" and inherited.is_in_memory_db()):
+        return False
+    own = connections[DEFAULT_DB_ALIAS] = connections.create_connection(DEFAULT_DB_ALIAS)
+    if own.vendor == "postgresql":
+        try:
+            with own.cursor() as cursor:
+                cursor.execute(f"SET lock_timeout = {LOOK_UP_LOCK_TIMEOUT_MS:d}")
+        except DatabaseError:
+            own.close()
+            return False  # the writer looks everything up itself, as in one process
+    return True
 
 
 def blank_instance(model):

@@ -153,9 +153,10 @@ class OrderImporter(Importer):
             raise F.BadValue(_("“%(value)s” is not a three-letter currency code.") % {"value": value})
         return code
 
-    def prepare(self, rows: list[Row]) -> tuple[dict[str, list], dict[str, list]]:
+    def prepare(self, rows: list[Row]) -> tuple[dict[str, list], dict[str, list], dict[str, int]]:
         """The batch's lines read, validated and grouped by order number (no database):
-        ({order: [(line, raw, Line or None, errors)]}, {order: [lines with errors]}).
+        ({order: [(line, raw, Line or None, errors)]}, {order: [lines with errors]}, {}), the last
+        filled by `look_up` when a second process prepares the batches.
 
         Column by column rather than row by row: each distinct cell of a column is read once and
         remembered (a day's dates, "1", "268.00", a shop's SKUs repeat down a file), and the
@@ -219,7 +220,29 @@ class OrderImporter(Importer):
                 amount,
             )
             groups.setdefault(order_id, []).append((line, raw, parsed, ()))
-        return groups, bad_orders
+        return groups, bad_orders, {}
+
+    def look_up(self, prepared):
+        """The batch's customer references resolved by the second process ({external id: pk} of
+        the visible customers found): their look-up is the writer's largest wait on the database
+        (8 ms per batch of 2,000 lines on PostgreSQL at 1M customers). resolve_customers looks up
+        the rest, customers created meanwhile (--create-customers) included."""
+        groups, bad, known = prepared
+        refs = {
+            ln.customer_ref
+            for key, members in groups.items()
+            if key not in bad
+            for _line, _raw, ln, _errors in members
+            if ln.customer_ref
+        }
+        if refs:
+            known.update(
+                self.customers()
+                .filter(text_in("external_id", refs))
+                .order_by()
+                .values_list("external_id", "pk")
+            )
+        return prepared
 
     def _memo(self, field: str) -> tuple[dict, set]:
         """The cells of `field` read so far ({cell: value or _Bad}) and the ones that are bad;
@@ -256,8 +279,8 @@ class OrderImporter(Importer):
             errors.append(("date", _("The date is in the future.")))
         return errors
 
-    def handle_batch(self, prepared: tuple[dict[str, list], dict[str, list]]) -> None:
-        groups, bad = prepared
+    def handle_batch(self, prepared: tuple[dict[str, list], dict[str, list], dict[str, int]]) -> None:
+        groups, bad, known = prepared
         orders: dict[str, list[Line]] = {}
         for key, members in groups.items():
             if key in bad:
@@ -280,7 +303,7 @@ class OrderImporter(Importer):
             orders[key] = lines
         if not orders:
             return
-        customer_ids = self.resolve_customers(orders)
+        customer_ids = self.resolve_customers(orders, known)
         numbers = list(orders)
         existing = {o.number: o for o in Order.objects.filter(text_in("number", numbers))}
         visible_ids = (
@@ -361,10 +384,19 @@ class OrderImporter(Importer):
                     raw,
                 )
 
-    def resolve_customers(self, orders: dict[str, list[Line]]) -> dict[str, int]:
+    def resolve_customers(self, orders: dict[str, list[Line]], known: dict[str, int]) -> dict[str, int]:
+        """{reference: customer pk} for the orders' customers; `known` are those `look_up` found."""
         refs = {lines[0].customer_ref for lines in orders.values()}
-        found = dict(self.customers().filter(text_in("external_id", refs)).values_list("external_id", "pk"))
-        unknown = refs - set(found)
+        found = {ref: known[ref] for ref in refs if ref in known}
+        rest = refs - found.keys() if found else refs
+        if rest:
+            found.update(
+                self.customers()
+                .filter(text_in("external_id", rest))
+                .order_by()
+                .values_list("external_id", "pk")
+            )
+        unknown = refs - found.keys()
         if unknown and self.create_customers:
             taken = set(
                 Customer.objects.filter(text_in("external_id", unknown)).values_list("external_id", flat=True)

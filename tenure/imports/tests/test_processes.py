@@ -2,13 +2,16 @@
 
 import pytest
 from django.core.management.base import CommandError
+from django.db import DatabaseError, connection
 
 from tenure.commerce.models import Order
 from tenure.customers.models import Customer, SearchDoc
+from tenure.customers.services import customer_create
 from tenure.imports import base
 from tenure.imports.base import search_tokens
 from tenure.imports.customers import CustomerImporter
 from tenure.imports.models import ImportJob
+from tenure.imports.orders import OrderImporter
 from tenure.imports.services import import_file
 from tenure.imports.tests.helpers import read_report, run_import, write_csv
 
@@ -105,3 +108,80 @@ def test_a_crash_in_the_reading_process_is_raised_here(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="prepare broke"):
         import_file(kind="customers", path=write_csv(tmp_path / "c.csv", CUSTOMERS), processes=2)
     assert Customer.objects.count() == 0
+
+
+def _recording_known(monkeypatch) -> list[dict]:
+    """What resolve_customers is handed by the reading process, batch after batch."""
+    seen: list[dict] = []
+    real = OrderImporter.resolve_customers
+
+    def recording(self, orders, known):
+        seen.append(dict(known))
+        return real(self, orders, known)
+
+    monkeypatch.setattr(OrderImporter, "resolve_customers", recording)
+    return seen
+
+
+def _can_open_a_second_connection() -> bool:
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
+
+
+@pytest.mark.django_db(transaction=True)  # the reading process sees committed rows only
+def test_the_reading_process_resolves_the_visible_customers_only(tmp_path, monkeypatch, agent, outsider):
+    mine = customer_create(actor=agent, name="张伟", external_id="C1")
+    customer_create(actor=outsider, name="李娜", external_id="C2")  # another team's: invisible to agent
+    seen = _recording_known(monkeypatch)
+    rows = [
+        ["order_id", "customer_external_id", "date", "sku", "quantity", "unit_price"],
+        ["SO1", "C1", "2026-01-05", "A-1", "2", "10.00"],
+        ["SO2", "C2", "2026-01-05", "A-1", "1", "10.00"],
+        ["SO3", "C1", "2026-01-06", "A-1", "1", "10.00"],
+    ]
+    result = import_file(kind="orders", path=write_csv(tmp_path / "o.csv", rows), actor=agent, processes=2)
+    assert (result.created, result.rejected) == (2, 1)
+    assert result.preview[0].line == 3 and "Unknown customer reference" in result.preview[0].reason
+    assert set(Order.objects.values_list("number", "customer_id")) == {("SO1", mine.pk), ("SO3", mine.pk)}
+    found = {ref: pk for known in seen for ref, pk in known.items()}
+    if _can_open_a_second_connection():
+        assert found == {"C1": mine.pk}  # looked up beside the writing; C2 never is
+    else:
+        assert found == {}  # an in-memory database: the writer looks everything up itself
+
+
+@pytest.mark.django_db(transaction=True)
+def test_customers_created_by_the_writer_are_found_whatever_the_reader_saw(tmp_path, monkeypatch):
+    seen = _recording_known(monkeypatch)
+    rows = [["order_id", "customer_external_id", "date", "sku", "quantity", "unit_price"]]
+    rows += [[f"SO{i}", "NEW-1", "2026-01-05", "A-1", "1", "10.00"] for i in range(8)]
+    import_file(kind="orders", path=write_csv(tmp_path / "o.csv", rows), create_customers=True, processes=2)
+    new = Customer.objects.get(external_id="NEW-1")
+    assert Order.objects.filter(customer=new).count() == 8 and Customer.objects.count() == 1
+    assert len(seen) == 4 and all(known in ({}, {"NEW-1": new.pk}) for known in seen)
+
+
+def test_a_writer_inside_a_transaction_looks_everything_up_itself(tmp_path, monkeypatch, customer):
+    # The reading process could not see this test's uncommitted customer, and would wait on its
+    # locks while the writer waits on it: it looks nothing up.
+    seen = _recording_known(monkeypatch)
+    customer.external_id = "C1"
+    customer.save(update_fields=["external_id"])
+    rows = [["order_id", "customer_external_id", "date", "sku", "quantity", "unit_price"]]
+    rows += [[f"SO{i}", "C1", "2026-01-05", "A-1", "1", "10.00"] for i in range(5)]
+    run_import("orders", write_csv(tmp_path / "o.csv", rows), "--processes", "2")  # a bulk load
+    assert Order.objects.filter(customer=customer).count() == 5
+    assert seen == [{}, {}, {}]
+
+
+def test_a_failed_look_up_leaves_the_writer_to_look_everything_up(tmp_path, monkeypatch, customer):
+    def failing(self, prepared):
+        raise DatabaseError("no connection here")
+
+    monkeypatch.setattr(OrderImporter, "look_up", failing)
+    customer.external_id = "C1"
+    customer.save(update_fields=["external_id"])
+    rows = [["order_id", "customer_external_id", "date", "sku", "quantity", "unit_price"]]
+    rows += [[f"SO{i}", "C1", "2026-01-05", "A-1", "1", "10.00"] for i in range(5)]
+    result = import_file(kind="orders", path=write_csv(tmp_path / "o.csv", rows), processes=2)
+    assert (result.created, result.rejected) == (5, 0)
+    assert Order.objects.filter(customer=customer).count() == 5
