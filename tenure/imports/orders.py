@@ -236,13 +236,14 @@ class OrderImporter(Importer):
             if ln.customer_ref
         }
         if refs:
-            known.update(
-                self.customers()
-                .filter(text_in("external_id", refs))
-                .order_by()
-                .values_list("external_id", "pk")
-            )
+            known.update(self.visible_customer_ids(refs))
         return prepared
+
+    def visible_customer_ids(self, refs) -> dict[str, int]:
+        """{external id: pk} of the visible customers among `refs`."""
+        return dict(
+            self.customers().filter(text_in("external_id", refs)).order_by().values_list("external_id", "pk")
+        )
 
     def _memo(self, field: str) -> tuple[dict, set]:
         """The cells of `field` read so far ({cell: value or _Bad}) and the ones that are bad;
@@ -390,12 +391,7 @@ class OrderImporter(Importer):
         found = {ref: known[ref] for ref in refs if ref in known}
         rest = refs - found.keys() if found else refs
         if rest:
-            found.update(
-                self.customers()
-                .filter(text_in("external_id", rest))
-                .order_by()
-                .values_list("external_id", "pk")
-            )
+            found.update(self.visible_customer_ids(rest))
         unknown = refs - found.keys()
         if unknown and self.create_customers:
             taken = set(
