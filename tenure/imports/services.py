@@ -93,6 +93,7 @@ def run(
         on_reject=on_reject,
     )
     importer.processes = processes or (2 if importer.prepare_apart else 1)
+    importer.headers = list(table.headers)
     rows = iter(table)
     if limit is not None:
         rows = (row for _i, row in zip(range(limit), rows, strict=False))

@@ -225,33 +225,46 @@ def test_a_bad_line_rejects_its_order_however_the_number_is_written(tmp_path, bu
     assert [(r["line"], r["field"]) for r in read_report(report)] == [("2", "order_id"), ("3", "unit_price")]
 
 
-def test_a_line_survives_the_pipe_between_processes():
-    """Lines are pickled by their values (Line.__reduce__) when a second process prepares them:
-    every field must come back in its place."""
+def test_a_prepared_batch_survives_the_pipe_between_processes(db):
+    """What prepare() sends to the writing process: plain tuples (Line reads them by name), each
+    row's cells as a tuple in header order (raw_dict gives the row back), and one str object per
+    distinct repeated cell, so pickle sends it once per batch."""
     import pickle
-    from dataclasses import fields
-    from datetime import UTC, datetime
-    from decimal import Decimal
+    from datetime import datetime
 
-    from tenure.imports.orders import Line
+    from tenure.imports import fields as F
+    from tenure.imports.orders import LINE_FIELDS, Line, OrderImporter
 
-    values = {
-        "line": 7,
-        "raw": {"order_id": "SO1"},
-        "order_id": "SO1",
-        "customer_ref": "C1",
-        "ordered_at": datetime(2026, 1, 5, tzinfo=UTC),
-        "sku": "A-1",
-        "product_name": "茶杯 Cup",
-        "quantity": Decimal("2"),
-        "unit_price": Decimal("10.5"),
-        "cost": Decimal("4"),
-        "currency": "CNY",
-        "channel": "store",
-        "amount": Decimal("21.00"),
-    }
-    assert [f.name for f in fields(Line)] == list(values)
-    line = Line(**values)
-    back = pickle.loads(pickle.dumps(line))
-    assert back == line and type(back) is Line
-    assert {f.name: getattr(back, f.name) for f in fields(Line)} == values
+    headers = ["order_id", "customer_external_id", "date", "sku", "quantity", "unit_price", "note"]
+    importer = OrderImporter(mapping=F.resolve_mapping("orders", headers))
+    importer.headers = headers
+    rows = [
+        (2, dict(zip(headers, ["SO1", "C1", "2026-01-05", "A-1", "2", "10.5", "gift"], strict=True))),
+        (3, dict(zip(headers, ["SO2", "C2", "2026-01-05", "A-1", "1", "10.5", ""], strict=True))),
+        (
+            4,
+            {
+                **dict(zip(headers, ["SO3", "C3", "2026-01-05", "A-1", "1", "10.5", ""], strict=True)),
+                "column_8": "x",
+            },
+        ),
+    ]
+    groups, bad, known = pickle.loads(pickle.dumps(importer.prepare(rows)))
+    assert not bad and known == {}
+    (line, cells, parsed, errors) = groups["SO1"][0]
+    assert (line, errors) == (2, ())
+    assert type(parsed) is tuple and len(parsed) == len(LINE_FIELDS)
+    first = Line(parsed)
+    assert (first.line, first.order_id, first.customer_ref, first.sku) == (2, "SO1", "C1", "A-1")
+    assert (first.quantity, first.unit_price, first.amount) == (
+        Decimal("2"),
+        Decimal("10.5"),
+        Decimal("21.00"),
+    )
+    assert isinstance(first.ordered_at, datetime) and first.currency and first.channel
+    assert importer.raw_dict(first.raw) == rows[0][1]
+    second = Line(groups["SO2"][0][2])
+    assert importer.raw_dict(second.raw) == rows[1][1]
+    assert first.raw[2] is second.raw[2] and first.raw[3] is second.raw[3]  # one "2026-01-05", one "A-1"
+    # A row with cells beyond the header row keeps its dict, extra cell included.
+    assert Line(groups["SO3"][0][2]).raw == rows[2][1]
