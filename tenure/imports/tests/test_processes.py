@@ -116,7 +116,7 @@ def _recording_known(monkeypatch) -> list[dict]:
     real = OrderImporter.resolve_customers
 
     def recording(self, orders, known):
-        seen.append(dict(known))
+        seen.append(None if known is None else dict(known))
         return real(self, orders, known)
 
     monkeypatch.setattr(OrderImporter, "resolve_customers", recording)
@@ -142,7 +142,7 @@ def test_the_reading_process_resolves_the_visible_customers_only(tmp_path, monke
     assert (result.created, result.rejected) == (2, 1)
     assert result.preview[0].line == 3 and "Unknown customer reference" in result.preview[0].reason
     assert set(Order.objects.values_list("number", "customer_id")) == {("SO1", mine.pk), ("SO3", mine.pk)}
-    found = {ref: pk for known in seen for ref, pk in known.items()}
+    found = {ref: pk for known in seen if known for ref, pk in known.items()}
     if _can_open_a_second_connection():
         assert found == {"C1": mine.pk}  # looked up beside the writing; C2 never is
     else:
@@ -157,7 +157,29 @@ def test_customers_created_by_the_writer_are_found_whatever_the_reader_saw(tmp_p
     import_file(kind="orders", path=write_csv(tmp_path / "o.csv", rows), create_customers=True, processes=2)
     new = Customer.objects.get(external_id="NEW-1")
     assert Order.objects.filter(customer=new).count() == 8 and Customer.objects.count() == 1
-    assert len(seen) == 4 and all(known in ({}, {"NEW-1": new.pk}) for known in seen)
+    assert len(seen) == 4 and all(known in (None, {}, {"NEW-1": new.pk}) for known in seen)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_the_reading_process_did_not_find_is_not_looked_up_again(tmp_path, monkeypatch, agent):
+    customer_create(actor=agent, name="张伟", external_id="C1")
+    writers_look_ups: list[set] = []  # this process's only: the reading one records in its own memory
+    real = OrderImporter.visible_customer_ids
+
+    def recording(self, refs):
+        writers_look_ups.append(set(refs))
+        return real(self, refs)
+
+    monkeypatch.setattr(OrderImporter, "visible_customer_ids", recording)
+    rows = [["order_id", "customer_external_id", "date", "sku", "quantity", "unit_price"]]
+    rows += [[f"SO{i}", "C1" if i % 2 else "C404", "2026-01-05", "A-1", "1", "10.00"] for i in range(6)]
+    result = import_file(kind="orders", path=write_csv(tmp_path / "o.csv", rows), processes=2)
+    assert (result.created, result.rejected) == (3, 3)
+    assert {r.reason for r in result.preview} == {"Unknown customer reference “C404”."}
+    if _can_open_a_second_connection():
+        assert writers_look_ups == []
+    else:
+        assert writers_look_ups == [{"C1", "C404"}] * 3
 
 
 def test_a_writer_inside_a_transaction_looks_everything_up_itself(tmp_path, monkeypatch, customer):
@@ -170,7 +192,7 @@ def test_a_writer_inside_a_transaction_looks_everything_up_itself(tmp_path, monk
     rows += [[f"SO{i}", "C1", "2026-01-05", "A-1", "1", "10.00"] for i in range(5)]
     run_import("orders", write_csv(tmp_path / "o.csv", rows), "--processes", "2")  # a bulk load
     assert Order.objects.filter(customer=customer).count() == 5
-    assert seen == [{}, {}, {}]
+    assert seen == [None, None, None]
 
 
 def test_a_failed_look_up_leaves_the_writer_to_look_everything_up(tmp_path, monkeypatch, customer):
