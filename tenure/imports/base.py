@@ -886,13 +886,30 @@ def _adapted_dates(connection, model, field) -> dict:
 
 def reserve_ids(connection, model, count: int) -> list[int]:
     """`count` new primary keys from the table's sequence (PostgreSQL), in ascending order."""
-    table = model._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [connection.ops.quote_name(table), model._meta.pk.column, count],
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [_sequence(connection, model), count]
         )
         return sorted(row[0] for row in cursor.fetchall())
+
+
+_SEQUENCES: dict[tuple, str] = {}
+
+
+def _sequence(connection, model) -> str:
+    """The name of the sequence behind `model`'s primary key, looked up once per database: called
+    in the query for each row drawn, pg_get_serial_sequence cost 3 ms for 1,300 ids, six times
+    what drawing them does."""
+    key = (connection.alias, connection.settings_dict["NAME"], model._meta.db_table)
+    name = _SEQUENCES.get(key)
+    if name is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_get_serial_sequence(%s, %s)",
+                [connection.ops.quote_name(model._meta.db_table), model._meta.pk.column],
+            )
+            name = _SEQUENCES[key] = cursor.fetchone()[0]
+    return name
 
 
 def _ids_match(model, key: str, objs: list, first_id: int, last_id: int) -> bool:

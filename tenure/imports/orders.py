@@ -485,19 +485,33 @@ class OrderImporter(Importer):
         return found
 
     def products(self, by_sku: dict[str, Line]) -> dict[str, Product]:
-        found = {p.sku: p for p in Product.objects.filter(text_in("sku", by_sku))}
-        missing = [sku for sku in by_sku if sku not in found]
+        """{sku: Product} for the batch's lines, each created when missing (named and costed after
+        its first line). Products read or created are remembered for the run (MEMO_LIMIT at most):
+        a catalogue's SKUs repeat down a file, and looking them up again was a query a batch. A
+        product changed by someone else while the import runs keeps, for the lines without a cost
+        of their own, the cost it had when first read."""
+        cache = self.__dict__.setdefault("_products", {})
+        if len(cache) > MEMO_LIMIT:
+            cache.clear()
+        found = {sku: cache[sku] for sku in by_sku if sku in cache}
+        rest = [sku for sku in by_sku if sku not in found] if found else list(by_sku)
+        if not rest:
+            return found
+        looked = {p.sku: p for p in Product.objects.filter(text_in("sku", rest))}
+        missing = [sku for sku in rest if sku not in looked]
         if missing:
             new = [
                 Product(sku=sku, name=by_sku[sku].product_name or sku, cost=by_sku[sku].cost)
                 for sku in missing
             ]
             if self.dry_run:
-                found.update({p.sku: p for p in new})
+                found.update({p.sku: p for p in new})  # not remembered: nothing was stored
             else:
                 self.wrote_in_batch = True
                 Product.objects.bulk_create(new, ignore_conflicts=True)
-                found.update({p.sku: p for p in Product.objects.filter(text_in("sku", missing))})
+                looked.update({p.sku: p for p in Product.objects.filter(text_in("sku", missing))})
+        cache.update(looked)
+        found.update(looked)
         return found
 
     @staticmethod

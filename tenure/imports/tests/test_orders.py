@@ -268,3 +268,23 @@ def test_a_prepared_batch_survives_the_pipe_between_processes(db):
     assert first.raw[2] is second.raw[2] and first.raw[3] is second.raw[3]  # one "2026-01-05", one "A-1"
     # A row with cells beyond the header row keeps its dict, extra cell included.
     assert Line(groups["SO3"][0][2]).raw == rows[2][1]
+
+
+def test_products_are_looked_up_once_a_run(tmp_path, buyers, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenure.imports import base
+
+    monkeypatch.setattr(base, "BATCH_ROWS", 1)  # one order a batch
+    Product.objects.create(sku="A", name="苹果", cost=Decimal("2"))
+    rows = [["SO1", "C1", "2024-03-01", "A", "苹果", "1", "3.50", "", ""]]
+    rows += [[f"SO{i}", "C1", "2024-03-01", "B", "梨", "1", "10", "", ""] for i in range(2, 5)]
+    rows += [["SO9", "C2", "2024-03-02", "A", "苹果", "2", "3.50", "", ""]]
+    with CaptureQueriesContext(connection) as ctx:
+        summary = run_import("orders", orders_file(tmp_path, rows))
+    assert summary["created"] == 5 and Product.objects.count() == 2
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "commerce_product"')]
+    assert len(reads) == 3  # A found; B missing, then read back once created; never again
+    # The cost of a product read once is what lines without a cost of their own are costed at.
+    assert Order.objects.get(number="SO9").total_cost == Decimal("4.00")
