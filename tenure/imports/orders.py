@@ -350,15 +350,15 @@ class OrderImporter(Importer):
                 self.reject_order(key, members, bad[key][0])
                 continue
             lines = [Line(m[2]) for m in members]
-            refs = {ln.customer_ref for ln in lines}
-            if len(refs) > 1:
+            ref = lines[0].customer_ref
+            if len(lines) > 1 and any(ln.customer_ref != ref for ln in lines):
                 self.reject_lines(
                     lines,
                     "customer_external_id",
                     _("The lines of order %(order)s name different customers.") % {"order": key},
                 )
                 continue
-            if not lines[0].customer_ref:
+            if not ref:
                 self.reject_lines(
                     lines, "customer_external_id", _("No customer: the order has no customer reference.")
                 )
@@ -527,8 +527,13 @@ class OrderImporter(Importer):
         order.ordered_at = first.ordered_at
         order.channel = first.channel
         order.currency = first.currency
-        total = sum((ln.amount for ln in lines), ZERO)
-        cost = sum(((self.unit_cost(ln, products) or ZERO) * ln.quantity for ln in lines), ZERO)
+        if len(lines) == 1:  # most orders (1.6 lines an order in the bench file): no generators
+            total = first.amount + ZERO
+            unit = first.cost if first.cost is not None else products[first.sku].cost
+            cost = unit * first.quantity if unit else ZERO
+        else:
+            total = sum((ln.amount for ln in lines), ZERO)
+            cost = sum(((self.unit_cost(ln, products) or ZERO) * ln.quantity for ln in lines), ZERO)
         order.total = total
         order.total_cost = cost.quantize(CENT)
         order.line_count = len(lines)
