@@ -207,3 +207,43 @@ def test_a_failed_look_up_leaves_the_writer_to_look_everything_up(tmp_path, monk
     result = import_file(kind="orders", path=write_csv(tmp_path / "o.csv", rows), processes=2)
     assert (result.created, result.rejected) == (5, 0)
     assert Order.objects.filter(customer=customer).count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_big_file_reads_the_visible_customers_once(tmp_path, monkeypatch, agent, outsider):
+    from tenure.imports import orders
+
+    if not _can_open_a_second_connection():
+        pytest.skip("an in-memory database: the reading process looks nothing up")
+    monkeypatch.setattr(orders, "DIRECTORY_AFTER_BATCHES", 1)
+    mine = customer_create(actor=agent, name="张伟", external_id="C1")
+    customer_create(actor=outsider, name="李娜", external_id="C2")  # another team's
+
+    def batch_by_batch(self, refs):
+        raise AssertionError("looked up batch by batch")
+
+    monkeypatch.setattr(OrderImporter, "visible_customer_ids", batch_by_batch)  # in both processes
+    seen = _recording_known(monkeypatch)
+    rows = [["order_id", "customer_external_id", "date", "sku", "quantity", "unit_price"]]
+    rows += [
+        [f"SO{i}", ref, "2026-01-05", "A-1", "1", "10.00"] for i, ref in enumerate(["C1", "C2", "C1", "C404"])
+    ]
+    result = import_file(kind="orders", path=write_csv(tmp_path / "o.csv", rows), actor=agent, processes=2)
+    assert (result.created, result.rejected) == (2, 2)
+    assert set(Order.objects.values_list("customer_id", flat=True)) == {mine.pk}
+    assert [known for known in seen] == [{"C1": mine.pk}, {"C1": mine.pk}]
+
+
+def test_the_directory_of_customers_is_read_only_up_to_its_limit(monkeypatch, agent, outsider):
+    from tenure.imports import orders
+
+    monkeypatch.setattr(orders, "DIRECTORY_AFTER_BATCHES", 2)
+    mine = customer_create(actor=agent, name="张伟", external_id="C1")
+    customer_create(actor=agent, name="无编号")  # no external id: not in it
+    customer_create(actor=outsider, name="李娜", external_id="C2")
+    importer = OrderImporter(mapping={"order_id": "order_id"}, actor=agent)
+    assert importer.customer_directory() is None  # the first batch: not yet
+    assert importer.customer_directory() == {"C1": mine.pk}
+    monkeypatch.setattr(orders, "DIRECTORY_MAX", 0)
+    importer = OrderImporter(mapping={"order_id": "order_id"}, actor=agent)
+    assert [importer.customer_directory() for _ in range(4)] == [None] * 4  # too many: batch by batch
