@@ -160,6 +160,9 @@ class Importer:
         """A row's cells as {header: text}, from the tuple (in header order) prepare may keep."""
         return raw if isinstance(raw, dict) else dict(zip(self.headers, raw, strict=True))
 
+    # Whether `prepare` and `group_key` take a row as the list of its cells (Table.cells) too.
+    reads_cells = False
+
     # --- visibility ---
     def customers(self):
         """The customers this import may read and change: the actor's visible ones (all for the

@@ -116,6 +116,9 @@ class OrderImporter(Importer):
     # New orders' rows are written by a thread on a connection of its own (Importer.flusher)
     # while the next batch is prepared, on PostgreSQL from the command line.
     writes_apart = True
+    # Rows may come as lists of cells in header order (Table.cells): prepare() takes the columns
+    # with one transposition instead of a dict per row and a look-up per cell.
+    reads_cells = True
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -166,7 +169,18 @@ class OrderImporter(Importer):
         return cache
 
     def group_key(self, raw):
-        return raw.get(self.order_field, "").strip() if self.order_field else None
+        if not self.order_field:
+            return None
+        if type(raw) is list:
+            return raw[self._order_index].strip()
+        return raw.get(self.order_field, "").strip()
+
+    @property
+    def _order_index(self) -> int:
+        index = self.__dict__.get("_order_at")
+        if index is None:
+            index = self._order_at = self.headers.index(self.order_field)
+        return index
 
     @staticmethod
     def currency(value: str) -> str:
@@ -189,13 +203,25 @@ class OrderImporter(Importer):
         raws = [raw for _line, raw in rows]
         headers = self.headers
         by_header: dict[str, list] = {}
+        if headers is not None:
+            # Rows as lists of cells (Table.cells), each odd row (a dict) made one: then every
+            # column at once, by one transposition.
+            table = list(
+                zip(
+                    *[raw if type(raw) is list else [raw.get(h, "") for h in headers] for raw in raws],
+                    strict=True,
+                )
+            )
+            column_of = dict(zip(headers, table, strict=True))
         columns: list[list] = []
         suspects: set[int] = set()  # indices of the lines with a bad cell
         for field, parser, required in self.parsers():
             memo, bad = self._memo(field)
             header = self.header_of.get(field)
             if header is not None:
-                cells = [raw.get(header, "") for raw in raws]
+                cells = (
+                    list(column_of[header]) if headers is not None else [raw.get(header, "") for raw in raws]
+                )
                 if headers is not None and field in REPEATED_CELLS:
                     # One str object per distinct cell: pickle sends an object once per batch,
                     # then refers back to it.
@@ -222,10 +248,7 @@ class OrderImporter(Importer):
             # cells beyond the header row keeps its dict.
             width = len(headers)
             kept = list(
-                zip(
-                    *[by_header[h] if h in by_header else [raw.get(h, "") for raw in raws] for h in headers],
-                    strict=True,
-                )
+                zip(*[by_header[h] if h in by_header else column_of[h] for h in headers], strict=True)
             )
             if set(map(len, raws)) != {width}:
                 kept = [cells if len(raw) == width else raw for cells, raw in zip(kept, raws, strict=True)]

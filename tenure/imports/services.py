@@ -94,7 +94,8 @@ def run(
     )
     importer.processes = processes or (2 if importer.prepare_apart else 1)
     importer.headers = list(table.headers)
-    rows = iter(table)
+    cells = table.cells() if importer.reads_cells else None
+    rows = iter(table) if cells is None else cells
     if limit is not None:
         rows = (row for _i, row in zip(range(limit), rows, strict=False))
     with import_connection():

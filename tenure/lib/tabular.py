@@ -96,15 +96,30 @@ def _row_dict(headers: list[str], values: list[Any]) -> dict[str, str] | None:
 
 
 class Table:
-    """Headers plus a one-pass iterator of (line_number, row)."""
+    """Headers plus a one-pass iterator of (line_number, row); read either as dicts (iterating the
+    table) or, where the reader offers it, through `cells()`."""
 
-    def __init__(self, headers: list[str], rows: Iterator[tuple[int, dict[str, str]]], close=None):
+    def __init__(
+        self,
+        headers: list[str],
+        rows: Iterator[tuple[int, dict[str, str]]],
+        close=None,
+        cells: Iterator[tuple[int, list[str] | dict[str, str]]] | None = None,
+    ):
         self.headers = headers
         self._rows = rows
         self._close = close
+        self._cells = cells
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         return self._rows
+
+    def cells(self) -> Iterator[tuple[int, list[str] | dict[str, str]]] | None:
+        """The rows (instead of iterating the table, not as well) as (line_number, cells): a row
+        with one cell per header comes as the list of its cells, in header order, any other row as
+        its dict (see _row_dict). Saves making a dict of every row (CSV). None when the reader
+        does not offer it (XLSX)."""
+        return self._cells
 
     def close(self) -> None:
         if self._close is not None:
@@ -147,7 +162,7 @@ def read_csv(binary: IO[bytes], encoding: str | None = None) -> Table:
         raise TableError(_("Line %(line)d: %(error)s") % {"line": 1, "error": exc}) from exc
     headers = _clean_headers(raw_headers)
 
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+    def rows(as_cells: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
         start = reader.line_num + 1
         width = len(headers)
         try:
@@ -156,7 +171,7 @@ def read_csv(binary: IO[bytes], encoding: str | None = None) -> Table:
                 # per-cell work: the csv module gives str cells, which _cell_text leaves as they are.
                 # A row has a non-blank cell when its cells joined have a non-blank character.
                 if len(values) == width and not "".join(values).isspace() and any(values):
-                    yield start, dict(zip(headers, values, strict=True))
+                    yield start, values if as_cells else dict(zip(headers, values, strict=True))
                 else:
                     row = _row_dict(headers, values)
                     if row is not None:
@@ -165,7 +180,7 @@ def read_csv(binary: IO[bytes], encoding: str | None = None) -> Table:
         except csv.Error as exc:
             raise TableError(_("Line %(line)d: %(error)s") % {"line": start, "error": exc}) from exc
 
-    return Table(headers, rows(), close=binary.close)
+    return Table(headers, rows(), close=binary.close, cells=rows(as_cells=True))
 
 
 def _decoded_lines(binary: IO[bytes], encoding: str) -> Iterator[str]:

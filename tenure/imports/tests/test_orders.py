@@ -288,3 +288,39 @@ def test_products_are_looked_up_once_a_run(tmp_path, buyers, monkeypatch):
     assert len(reads) == 3  # A found; B missing, then read back once created; never again
     # The cost of a product read once is what lines without a cost of their own are costed at.
     assert Order.objects.get(number="SO9").total_cost == Decimal("4.00")
+
+
+def test_rows_read_as_cells_import_as_rows_read_as_dicts(tmp_path, buyers, monkeypatch):
+    """The command reads an order file's rows as lists of cells (Table.cells); short rows and rows
+    with cells beyond the header row come as dicts. Both give what reading every row as a dict did:
+    the same orders and the same report."""
+    from tenure.imports.orders import OrderImporter
+
+    text = "\n".join(
+        [
+            ",".join(HEAD),
+            "SO1,C1,2024-03-01,A,苹果,2,3.50,2,门店",
+            "SO2,C2,2024-03-02,B,梨,1,10",  # short: no cost, no channel
+            "SO3,C1,2024-03-03,A,苹果,1,-3.50,2,门店,备注",  # an extra cell, and a negative price
+            "SO4,C9,2024-03-04,A,苹果,1,3.50,2,门店",  # unknown customer
+            "SO1,C1,2024-03-01,B,梨,1,10,,门店",  # a later fragment of SO1
+        ]
+    )
+    path = tmp_path / "o.csv"
+    path.write_text(text + "\n", encoding="utf-8")
+    results = []
+    for cells in (True, False):
+        Order.objects.all().delete()
+        monkeypatch.setattr(OrderImporter, "reads_cells", cells)
+        report = tmp_path / f"r{cells}.csv"
+        summary = run_import("orders", path, "--report", report)
+        for key in ("seconds", "rows_per_second", "rebuild_seconds"):
+            summary.pop(key, None)
+        orders = sorted(Order.objects.values_list("number", "total", "line_count", "channel"))
+        results.append((summary, read_report(report), orders))
+    assert results[0] == results[1]
+    summary, rejected, orders = results[0]
+    assert (summary["created"], summary["updated"], summary["rejected"]) == (3, 0, 2)
+    assert [(r["line"], r["field"]) for r in rejected] == [("4", "unit_price"), ("5", "customer_external_id")]
+    assert rejected[0]["单价"] == "'-3.50" and rejected[1]["客户编号"] == "C9"
+    assert orders == [("SO1", Decimal("17.00"), 2, "store"), ("SO2", Decimal("10.00"), 1, "other")]

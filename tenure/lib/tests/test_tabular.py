@@ -116,3 +116,20 @@ def test_unreadable_files_raise_table_error(data, name):
 def test_missing_path_raises_table_error(tmp_path):
     with pytest.raises(TableError):
         open_table(tmp_path / "nope.csv")
+
+
+def test_cells_give_full_rows_as_lists_and_odd_rows_as_dicts():
+    data = b"a,b,c\n1,2,3\n4,5\n\n6,7,8,9\n , , \n10,11,12\n"
+    table = read_csv(io.BytesIO(data))
+    assert list(table.cells()) == [
+        (2, ["1", "2", "3"]),
+        (3, {"a": "4", "b": "5", "c": ""}),  # short: the dict a row read as a dict would be
+        (5, {"a": "6", "b": "7", "c": "8", "column_4": "9"}),
+        (7, ["10", "11", "12"]),  # blank lines and a row of spaces are skipped as usual
+    ]
+    assert list(read_csv(io.BytesIO(data))) == [
+        (2, {"a": "1", "b": "2", "c": "3"}),
+        (3, {"a": "4", "b": "5", "c": ""}),
+        (5, {"a": "6", "b": "7", "c": "8", "column_4": "9"}),
+        (7, {"a": "10", "b": "11", "c": "12"}),
+    ]
