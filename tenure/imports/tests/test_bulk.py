@@ -196,3 +196,28 @@ def test_sqlite_rebuild_sorts_on_disk_then_restores_temp_store():
         cursor.execute("DROP TABLE probe")
         cursor.execute("PRAGMA temp_store")
         assert cursor.fetchone()[0] == before == 2  # MEMORY again, as settings.py sets it
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)  # the search index is rebuilt on a connection of its own
+def test_postgresql_the_search_index_is_rebuilt_beside_the_rest(monkeypatch):
+    import threading
+
+    lanes: list[tuple[str, list[str]]] = []
+    real = bulk._run_statements
+
+    def recording(conn, statements, *, using):
+        lanes.append((threading.current_thread().name, [sql for _pk, sql in statements]))
+        return real(conn, statements, using=using)
+
+    monkeypatch.setattr(bulk, "_run_statements", recording)
+    before = schema(tables("customers"))
+    deferred = bulk.set_aside("customers")
+    stored = DeferredStatement.objects.count()
+    assert bulk.finish() == stored
+    assert schema(tables("customers")) == before and DeferredStatement.objects.count() == 0
+    by_lane = dict(lanes)
+    assert [sql.split(" ON ")[0] for sql in by_lane["tenure-import-rebuild"]] == [
+        "CREATE INDEX search_doc_gin"
+    ]
+    assert len(by_lane[threading.current_thread().name]) == stored - 1 and len(deferred) > 10
