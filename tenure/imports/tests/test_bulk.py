@@ -221,31 +221,3 @@ def test_postgresql_the_search_index_is_rebuilt_beside_the_rest(monkeypatch):
         "CREATE INDEX search_doc_gin"
     ]
     assert len(by_lane[threading.current_thread().name]) == stored - 1 and len(deferred) > 10
-
-
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
-@pytest.mark.django_db(transaction=True)
-def test_postgresql_the_order_lines_are_rebuilt_beside_the_orders(monkeypatch, tmp_path, agent):
-    import threading
-
-    lanes: dict[str, list[str]] = {}
-    real = bulk._run_statements
-
-    def recording(conn, statements, *, using):
-        lanes[threading.current_thread().name] = [sql for _pk, sql in statements]
-        return real(conn, statements, using=using)
-
-    monkeypatch.setattr(bulk, "_run_statements", recording)
-    run_import("customers", write_csv(tmp_path / "c.csv", CUSTOMERS), "--owner", "agent")
-    lanes.clear()
-    before = schema(tables("orders"))
-    summary = run_import("orders", write_csv(tmp_path / "o.csv", ORDERS))  # a bulk load
-    assert summary["created"] == 3 and summary["indexes_deferred"] == 5
-    assert schema(tables("orders")) == before and DeferredStatement.objects.count() == 0
-    apart = lanes.pop("tenure-import-rebuild")
-    (here,) = lanes.values()
-    assert (
-        all(OrderLine._meta.db_table in sql for sql in apart) and len(apart) == 5
-    )  # index; 2 FKs, validated
-    assert all(Order._meta.db_table in sql.split("REFERENCES")[0] for sql in here) and len(here) == 3
-    assert Order.objects.get(number="SO1").line_count == 2
