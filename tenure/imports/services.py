@@ -105,7 +105,9 @@ def run(
         result.rebuild_seconds = round(loading.rebuild_seconds, 3)
         result.seconds += loading.rebuild_seconds
     if not dry_run:
-        tidy_after_import(kind=kind, rows=result.created + result.updated)
+        tidy_after_import(
+            kind=kind, rows=result.created + result.updated, customers_created=result.customers_created
+        )
     return result
 
 
@@ -139,7 +141,7 @@ IMPORT_TABLES = {
 }
 
 
-def tidy_after_import(*, kind: str, rows: int) -> bool:
+def tidy_after_import(*, kind: str, rows: int, customers_created: int = 0) -> bool:
     """After a big import, refresh the planner statistics and, on PostgreSQL, the visibility map
     (VACUUM (ANALYZE)), at once instead of when autovacuum comes by: the planner's estimates of the
     new rows, index-only scans that skip the table (at 1M customers a common search-token prefix once
@@ -151,8 +153,11 @@ def tidy_after_import(*, kind: str, rows: int) -> bool:
     if rows < threshold or connection.in_atomic_block:
         return False
     statement = "VACUUM (ANALYZE) {}" if connection.vendor == "postgresql" else "ANALYZE {}"
+    tables = IMPORT_TABLES[kind]
+    if kind == "orders" and not customers_created:
+        tables = [t for t in tables if not t.startswith("customers_")]  # unchanged: 1.2 s at 1M
     with connection.cursor() as cursor:
-        for table in IMPORT_TABLES[kind]:
+        for table in tables:
             cursor.execute(statement.format(connection.ops.quote_name(table)))
     return True
 

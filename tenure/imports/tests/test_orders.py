@@ -324,3 +324,23 @@ def test_rows_read_as_cells_import_as_rows_read_as_dicts(tmp_path, buyers, monke
     assert [(r["line"], r["field"]) for r in rejected] == [("4", "unit_price"), ("5", "customer_external_id")]
     assert rejected[0]["单价"] == "'-3.50" and rejected[1]["客户编号"] == "C9"
     assert orders == [("SO1", Decimal("17.00"), 2, "store"), ("SO2", Decimal("10.00"), 1, "other")]
+
+
+@pytest.mark.django_db(transaction=True)  # VACUUM cannot run inside a transaction
+@pytest.mark.parametrize("customers_created", [0, 3])
+def test_an_order_import_refreshes_the_customer_tables_only_when_it_created_customers(
+    customers_created, settings
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenure.imports.services import tidy_after_import
+
+    settings.TENURE_IMPORT_TIDY_ROWS = 1
+    with CaptureQueriesContext(connection) as ctx:
+        assert tidy_after_import(kind="orders", rows=5, customers_created=customers_created)
+    tables = {q["sql"].replace('"', "").split()[-1] for q in ctx.captured_queries}
+    order_tables = {"commerce_order", "commerce_orderline"}
+    assert tables == (
+        order_tables | {"customers_customer", "customers_searchdoc"} if customers_created else order_tables
+    )
