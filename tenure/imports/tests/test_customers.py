@@ -433,3 +433,15 @@ def test_assign_new_equals_assign_on_a_blank_customer(tmp_path, agent, teammate)
                 k: v for k, v in b.__dict__.items() if k != "_state"
             }
             assert tags_a == tags_b
+
+
+def test_json_fields_left_at_their_defaults_are_stored_as_their_types(tmp_path, agent):
+    """New customers' JSON fields at their defaults go to the database as JSON text written once
+    (COPY on PostgreSQL): an empty object and an empty list, read back as such and queryable."""
+    rows = [["external_id", "name", "colour"], ["C1", "张伟", ""], ["C2", "Li Na", "red"]]
+    run_import("customers", write_csv(tmp_path / "c.csv", rows), "--owner", "agent")
+    c1, c2 = Customer.objects.order_by("external_id")
+    assert (c1.attributes, c1.allowed_channels) == ({}, [])
+    assert (c2.attributes, c2.allowed_channels) == ({"colour": "red"}, [])
+    assert Customer.objects.filter(allowed_channels=[]).count() == 2
+    assert Customer.objects.filter(attributes={}).get() == c1
