@@ -227,7 +227,7 @@ class Importer:
                         self.handle_batch(prepared)
                     if self.deferred is not None:
                         # Written by the flusher while the next batch is prepared: what this
-                        # connection did for the batch was reading (write_apart), and the
+                        # connection did for the batch was reading (writing_apart), and the
                         # batch's rows go in one transaction of the flusher's.
                         self.flusher.submit(self.deferred, self.deferred_keys)
                         self.deferred = None
@@ -266,7 +266,7 @@ class Importer:
     # Whether the batch being handled wrote anything on this process's connection (products,
     # customers): then its rows are written here too, in the same transaction.
     wrote_in_batch = False
-    # Whether the importer hands batches to a Flusher (write_apart) when it can.
+    # Whether the importer hands batches to a Flusher (writing_apart) when it can.
     writes_apart = False
 
     def wait_for_keys(self, keys) -> None:
