@@ -246,14 +246,15 @@ class Importer:
 
     deferred_keys: frozenset = frozenset()
 
-    def writing_apart(self) -> bool:
+    def writing_apart(self, *, in_place: bool = False) -> bool:
         """Whether the batch being handled hands its rows to the flusher (`defer`), to be written
-        after its transaction, in one of the flusher's: when there is a flusher and the batch wrote
-        nothing on this connection. Otherwise its rows are written here, once the batch in flight is
-        (batches commit in file order)."""
+        after its transaction, in one of the flusher's: when there is a flusher, the batch wrote
+        nothing on this connection and the caller does not ask for `in_place` (it changes rows
+        already stored). Otherwise its rows are written here, once the batch in flight is (batches
+        commit in file order)."""
         if self.flusher is None:
             return False
-        if self.wrote_in_batch:
+        if self.wrote_in_batch or in_place:
             self.flusher.wait()
             return False
         return True

@@ -613,9 +613,7 @@ class OrderImporter(Importer):
     def write(self, new_orders, replace, append, products) -> None:
         # A batch of new orders only, with its products and customers already there: its rows go
         # to the flusher, if any (Importer.writing_apart).
-        copies = [] if self.writing_apart() and not replace and not append else None
-        if copies is None and self.flusher is not None:
-            self.flusher.wait()  # batches commit in file order
+        copies = [] if self.writing_apart(in_place=bool(replace or append)) else None
         if new_orders:
             if self.written is not None:
                 self.written.add(o.number for o, _l in new_orders)
