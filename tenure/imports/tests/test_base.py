@@ -93,3 +93,41 @@ def test_an_import_checkpoints_less_often_and_restores_it(tmp_path, agent, setti
         assert _checkpoint_pages() == wanted
         raise RuntimeError("the import failed")
     assert _checkpoint_pages() == before
+
+
+def test_inserted_dates_and_instants_are_stored_as_given():
+    """insert_objects sends dates and datetimes to PostgreSQL's COPY as ISO text: the stored instant
+    is the one given, whatever its time zone (offsets east and west of UTC, daylight saving time,
+    microseconds), and a date stays that day."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from tenure.commerce.models import Order
+    from tenure.imports.base import blank_instance, insert_objects
+
+    owner = Customer.objects.create(name="买家", birthday=None)
+    instants = [
+        datetime(2024, 2, 29, 23, 59, 59, 123456, tzinfo=ZoneInfo("Asia/Shanghai")),
+        datetime(2024, 7, 4, 1, 30, tzinfo=ZoneInfo("America/New_York")),  # daylight saving time
+        datetime(2024, 11, 3, 1, 30, fold=1, tzinfo=ZoneInfo("America/New_York")),  # the second 1:30
+        datetime(1999, 12, 31, 16, 0, tzinfo=ZoneInfo("UTC")),
+    ]
+    orders = []
+    for i, at in enumerate(instants):
+        order = blank_instance(Order)
+        order.number, order.customer_id, order.ordered_at = f"T{i}", owner.pk, at
+        orders.append(order)
+    insert_objects(Order, orders, key="number")
+    stored = dict(Order.objects.filter(number__startswith="T").values_list("number", "ordered_at"))
+    # Compared as timestamps: Python never finds an ambiguous local time (fold=1) equal to a
+    # datetime in another zone (PEP 495).
+    assert [stored[f"T{i}"].timestamp() for i in range(len(instants))] == [at.timestamp() for at in instants]
+    assert Order.objects.get(number="T0").created_at == orders[0].created_at
+
+    people = []
+    for i, day in enumerate([date(2000, 2, 29), date(1970, 1, 1)]):
+        person = blank_customer()
+        person.name, person.external_id, person.birthday = f"生日{i}", f"B{i}", day
+        people.append(person)
+    insert_customers(people)
+    assert [Customer.objects.get(pk=p.pk).birthday for p in people] == [date(2000, 2, 29), date(1970, 1, 1)]
