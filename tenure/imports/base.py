@@ -807,7 +807,7 @@ def insert_objects(model, objs: list, *, key: str | None, copies: list | None = 
     ]
     # The timestamps, one value for every row, are adapted once rather than per row.
     stamped = {i for i, f in adapt if f.attname in ("created_at", "updated_at")}
-    now_db = {i: _date_for_copy(connection, fields[i].get_db_prep_save(now, connection)) for i in stamped}
+    now_db = {i: adapt_date(connection, fields[i], now) for i in stamped}
     # The common values of the other adapted fields ({} and [] in a JSON field, no date) likewise.
     common: dict[int, tuple] = {}
     for i, f in adapt:
@@ -853,9 +853,7 @@ def insert_objects(model, objs: list, *, key: str | None, copies: list | None = 
                     as_key = (type(value), value)
                     done = seen.get(as_key)
                     if done is None:
-                        done = seen[as_key] = _date_for_copy(
-                            connection, model_field.get_db_prep_save(value, connection)
-                        )
+                        done = seen[as_key] = adapt_date(connection, model_field, value)
                     row[i] = done
         if ids is not None:
             row.append(ids[n])
@@ -871,11 +869,8 @@ def insert_objects(model, objs: list, *, key: str | None, copies: list | None = 
     if key is None:
         return
     if ids is None:
-        first_id = last_id - len(objs) + 1 if last_id else None
-        if first_id is not None and _ids_match(model, key, objs, first_id, last_id):
-            ids = list(range(first_id, last_id + 1))
-        else:  # pragma: no cover - only if the rowids were not consecutive
-            ids = _read_back_ids(model, objs, key)
+        attname = model._meta.get_field(key).attname
+        ids = ids_of_inserted(model, key, [obj.__dict__[attname] for obj in objs], last_id)
     alias = connection.alias
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
@@ -896,6 +891,12 @@ def _date_for_copy(connection, value):
     if connection.vendor == "postgresql" and isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def adapt_date(connection, field, value):
+    """`value` of the date or datetime `field` as copy_rows takes it on `connection` (the field's
+    get_db_prep_save, then _date_for_copy)."""
+    return _date_for_copy(connection, field.get_db_prep_save(value, connection))
 
 
 def _adapted_dates(connection, model, field) -> dict:
@@ -936,21 +937,28 @@ def _sequence(connection, model) -> str:
     return name
 
 
-def _ids_match(model, key: str, objs: list, first_id: int, last_id: int) -> bool:
+def ids_of_inserted(model, key: str, keys: list, last_id: int | None) -> list[int]:
+    """The primary keys of rows just inserted in one statement on SQLite, whose unique `key` field
+    holds `keys`, in order: consecutive, ending at `last_id` (last_insert_rowid()), which is checked
+    on the first and the last row; should that ever fail, they are read back by `key`."""
+    first_id = last_id - len(keys) + 1 if last_id else None
+    if first_id is not None and _ids_match(model, key, keys, first_id, last_id):
+        return list(range(first_id, last_id + 1))
+    return _read_back_ids(model, keys, key)  # pragma: no cover - only if the rowids were not consecutive
+
+
+def _ids_match(model, key: str, keys: list, first_id: int, last_id: int) -> bool:
     field = model._meta.get_field(key)
     found = dict(model._default_manager.filter(pk__in=[first_id, last_id]).values_list("pk", field.attname))
-    return found.get(first_id) == getattr(objs[0], field.attname) and found.get(last_id) == getattr(
-        objs[-1], field.attname
-    )
+    return found.get(first_id) == keys[0] and found.get(last_id) == keys[-1]
 
 
-def _read_back_ids(model, objs: list, key: str) -> list[int]:
+def _read_back_ids(model, keys: list, key: str) -> list[int]:
     by_key: dict = {}
     manager = model._default_manager
-    for chunk in range(0, len(objs), 2000):
-        keys = [getattr(obj, key) for obj in objs[chunk : chunk + 2000]]
-        by_key.update(manager.filter(**{f"{key}__in": keys}).values_list(key, "pk"))
-    return [by_key[getattr(obj, key)] for obj in objs]
+    for chunk in range(0, len(keys), 2000):
+        by_key.update(manager.filter(**{f"{key}__in": keys[chunk : chunk + 2000]}).values_list(key, "pk"))
+    return [by_key[k] for k in keys]
 
 
 def copy_rows(connection, table: str, columns: list[str], rows) -> int | None:

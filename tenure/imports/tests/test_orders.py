@@ -193,6 +193,13 @@ def test_line_rows_name_every_column_of_an_order_line():
     assert LINE_COLUMNS == [f.column for f in OrderLine._meta.concrete_fields if not f.primary_key]
 
 
+def test_new_order_rows_name_every_column_of_an_order():
+    """New orders are written as plain rows too: a field added to Order must be added there."""
+    from tenure.imports.orders import ORDER_FIELDS
+
+    assert sorted(ORDER_FIELDS) == sorted(f.attname for f in Order._meta.concrete_fields if not f.primary_key)
+
+
 def test_fragments_of_an_order_stored_before_the_run_replace_then_append(tmp_path, buyers, monkeypatch):
     """The first fragment of a stored order replaces its lines; a later one (same run) adds to them."""
     from tenure.imports import base
