@@ -115,18 +115,21 @@ def _postgresql_items(connection, cursor, table: str, keep: set[str]) -> list[De
     quoted = _quote(connection, table)
     cursor.execute(
         """
-        SELECT i.relname, pg_get_indexdef(i.oid), a.attname
+        SELECT i.relname, pg_get_indexdef(i.oid), a.attname, coalesce(opc.opcdefault, false)
         FROM pg_index x
         JOIN pg_class i ON i.oid = x.indexrelid
         LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+        LEFT JOIN pg_opclass opc ON opc.oid = x.indclass[0]
         WHERE x.indrelid = %s::regclass AND NOT x.indisunique AND NOT x.indisprimary
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
         ORDER BY i.relname
         """,
         [quoted],
     )
-    for name, definition, first in cursor.fetchall():
-        if first in keep:
+    for name, definition, first, default_class in cursor.fetchall():
+        # An index on a look-up column stays, unless it is for LIKE only (varchar_pattern_ops,
+        # which Django adds beside a unique text column): look-ups by equality use the unique one.
+        if first in keep and default_class:
             continue
         items.append(Deferred(table, name, [f"DROP INDEX {_quote(connection, name)}"], [definition]))
     cursor.execute(

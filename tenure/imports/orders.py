@@ -241,8 +241,10 @@ class OrderImporter(Importer):
 
     def prepare(self, rows: list[Row]) -> tuple[dict[str, list], dict[str, list], None]:
         """The batch's lines read, validated and grouped by order number (no database):
-        ({order: [(line, raw, Line or None, errors)]}, {order: [lines with errors]}, None), the last
-        replaced by `look_up` when a second process prepares the batches.
+        ({order: members}, {order: [lines with errors]}, None), the last replaced by `look_up` when
+        a second process prepares the batches. The members of a good order are its lines as
+        LINE_FIELDS tuples; those of an order with a bad line are (line, raw, tuple or None,
+        errors), for its report. One tuple a good line: what crosses the pipe costs per object.
 
         Column by column rather than row by row: each distinct cell of a column is read once and
         remembered (a day's dates, "1", "268.00", a shop's SKUs repeat down a file), and the
@@ -288,7 +290,14 @@ class OrderImporter(Importer):
             columns.append(list(map(memo.__getitem__, cells)))
             if field == "date":
                 bad_here = distinct & bad
-                bad_here.update(c for c in distinct if _later(memo[c], latest))
+                # A date found not in the future stays so (`latest` only moves on): each distinct
+                # date is compared until it has passed once.
+                past = self._past_dates()
+                for cell in distinct.difference(past):
+                    if _later(memo[cell], latest):
+                        bad_here.add(cell)
+                    else:
+                        past.add(cell)
             else:
                 bad_here = distinct & bad if bad else ()
             if bad_here:
@@ -335,23 +344,28 @@ class OrderImporter(Importer):
             amount = amounts.get((qty, price))
             if amount is None:
                 amount = amounts[qty, price] = line_amount(qty, price)
-            # A plain tuple of LINE_FIELDS (see Line), wrapped by handle_batch.
-            parsed = (
-                line,
-                cells,
-                order_id,
-                ref or "",
-                at,
-                sku,
-                name or "",
-                qty,
-                price,
-                cost,
-                currency or default_currency,
-                channel or other,
-                amount,
+            # A plain tuple of LINE_FIELDS (see Line), itself the member of its order's group.
+            groups.setdefault(order_id, []).append(
+                (
+                    line,
+                    cells,
+                    order_id,
+                    ref or "",
+                    at,
+                    sku,
+                    name or "",
+                    qty,
+                    price,
+                    cost,
+                    currency or default_currency,
+                    channel or other,
+                    amount,
+                )
             )
-            groups.setdefault(order_id, []).append((line, cells, parsed, ()))
+        for key in bad_orders:
+            # An order with a bad line: every member as (line, cells, LINE_FIELDS tuple or None,
+            # errors), for its report.
+            groups[key] = [m if len(m) == 4 else (m[L_LINE], m[L_RAW], m, ()) for m in groups[key]]
         return groups, bad_orders, None
 
     def look_up(self, prepared):
@@ -361,18 +375,13 @@ class OrderImporter(Importer):
         is unknown, unless the run creates customers (--create-customers): resolve_customers looks
         those up again."""
         groups, bad, _known = prepared
-        refs = {
-            ln[REF]
-            for key, members in groups.items()
-            if key not in bad
-            for _line, _raw, ln, _errors in members
-            if ln[REF]
-        }
+        refs = {ln[REF] for key, members in groups.items() if key not in bad for ln in members if ln[REF]}
         if not refs:
             return groups, bad, {}
         directory = self.customer_directory()
         if directory is not None:
-            return groups, bad, {ref: directory[ref] for ref in refs if ref in directory}
+            find = directory.get
+            return groups, bad, {ref: pk for ref in refs if (pk := find(ref)) is not None}
         return groups, bad, self.visible_customer_ids(refs)
 
     def customer_directory(self) -> dict[str, int] | None:
@@ -412,6 +421,13 @@ class OrderImporter(Importer):
         if same is None or len(same) > MEMO_LIMIT:
             same = cells[field] = {}
         return same
+
+    def _past_dates(self) -> set[str]:
+        """The date cells whose dates were found not in the future; emptied at MEMO_LIMIT."""
+        past = self.__dict__.setdefault("_past", set())
+        if len(past) > MEMO_LIMIT:
+            past.clear()
+        return past
 
     def _memo(self, field: str) -> tuple[dict, set]:
         """The cells of `field` read so far ({cell: value or _Bad}) and the ones that are bad;
@@ -455,7 +471,7 @@ class OrderImporter(Importer):
             if key in bad:
                 self.reject_order(key, members, bad[key][0])
                 continue
-            lines = [m[2] for m in members]  # LINE_FIELDS tuples (L_*); wrapped in Line where read by name
+            lines = members  # LINE_FIELDS tuples (L_*), wrapped in Line where read by name
             ref = lines[0][REF]
             if len(lines) > 1 and any(ln[REF] != ref for ln in lines):
                 self.reject_lines(

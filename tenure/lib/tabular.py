@@ -169,8 +169,11 @@ def read_csv(binary: IO[bytes], encoding: str | None = None) -> Table:
             for values in reader:
                 # A full row of text cells (the usual case) is _row_dict's result without its
                 # per-cell work: the csv module gives str cells, which _cell_text leaves as they are.
-                # A row has a non-blank cell when its cells joined have a non-blank character.
-                if len(values) == width and not "".join(values).isspace() and any(values):
+                # A row has a non-blank cell when its cells joined have a non-blank character
+                # (looked for only when its first cell is blank).
+                if len(values) == width and (
+                    (values[0] and not values[0].isspace()) or (any(values) and not "".join(values).isspace())
+                ):
                     yield start, values if as_cells else dict(zip(headers, values, strict=True))
                 else:
                     row = _row_dict(headers, values)
