@@ -1,9 +1,10 @@
+import json
+
 import pytest
 
 from tenure.customers.models import Customer
 from tenure.imports import base
-from tenure.imports.base import ids_in, insert_customers, load_instances, text_in
-from tenure.imports.customers import blank_customer
+from tenure.imports.base import blank_instance, ids_in, insert_customers, load_instances, text_in
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def test_inserted_customers_get_their_own_primary_keys(monkeypatch):
     Customer.objects.create(name="before")
     objs = []
     for i in range(5):
-        obj = blank_customer()
+        obj = blank_instance(Customer)
         obj.name, obj.external_id = f"n{i}", f"K{i}"
         objs.append(obj)
     insert_customers(objs)
@@ -103,7 +104,7 @@ def test_inserted_dates_and_instants_are_stored_as_given():
     from zoneinfo import ZoneInfo
 
     from tenure.commerce.models import Order
-    from tenure.imports.base import blank_instance, insert_objects
+    from tenure.imports.base import insert_objects
 
     owner = Customer.objects.create(name="买家", birthday=None)
     instants = [
@@ -126,8 +127,46 @@ def test_inserted_dates_and_instants_are_stored_as_given():
 
     people = []
     for i, day in enumerate([date(2000, 2, 29), date(1970, 1, 1)]):
-        person = blank_customer()
+        person = blank_instance(Customer)
         person.name, person.external_id, person.birthday = f"生日{i}", f"B{i}", day
         people.append(person)
     insert_customers(people)
     assert [Customer.objects.get(pk=p.pk).birthday for p in people] == [date(2000, 2, 29), date(1970, 1, 1)]
+
+
+def test_uuid4_hexes_are_random_version_4_uuids():
+    import uuid
+
+    from tenure.imports.base import uuid4_hexes
+
+    hexes = uuid4_hexes(1000)
+    assert len(set(hexes)) == 1000 and all(len(h) == 32 for h in hexes)
+    for h in hexes:
+        u = uuid.UUID(hex=h)
+        assert (u.version, u.variant, u.hex) == (4, uuid.RFC_4122, h)
+
+
+def test_new_rows_hold_every_column_at_its_default():
+    """NewRows' template is what an unsaved instance holds, as the database takes it; a field whose
+    default is computed per row must be named by the caller."""
+    from django.db import connection
+
+    from tenure.commerce.models import Order
+    from tenure.imports.base import NewRows
+
+    spec = NewRows.of(Customer, connection, per_row={"uid", "created_at", "updated_at"})
+    fields = [f for f in Customer._meta.concrete_fields if not f.primary_key]
+    assert spec.columns == [f.column for f in fields]
+    blank = Customer()
+    for i, f in enumerate(fields):
+        if f.attname in ("uid", "created_at", "updated_at"):
+            assert spec.template[i] is None
+        elif f.attname in ("attributes", "allowed_channels"):
+            assert json.loads(spec.template[i]) == getattr(blank, f.attname)
+        else:
+            assert spec.template[i] == getattr(blank, f.attname), f.attname
+    assert spec.slots["owner_id"][0] == [f.attname for f in fields].index("owner_id")
+    assert "owner" not in spec.slots  # a relation is set by its id only
+    with pytest.raises(ValueError, match="uid"):
+        NewRows(Customer, connection, per_row=set())
+    assert NewRows.of(Order, connection, per_row=set()).template  # no default computed per row

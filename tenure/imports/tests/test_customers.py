@@ -238,16 +238,6 @@ def test_file_breaking_part_way_stops_with_counts(tmp_path, monkeypatch):
     assert "Line 12" in job.error
 
 
-def test_blank_customer_equals_a_default_customer():
-    from tenure.imports.customers import blank_customer
-
-    a, b = blank_customer(), Customer()
-    fields = [f.attname for f in Customer._meta.concrete_fields if f.attname not in ("uid",)]
-    assert [getattr(a, f) for f in fields] == [getattr(b, f) for f in fields]
-    assert a.uid != blank_customer().uid and a.attributes is not blank_customer().attributes
-    assert a._state.adding and a.pk is None
-
-
 def _every_column(n, suffix):
     header = ["external_id", "name", "alt_name", "kind", "mobile", "phone", "email", "company", "gender"]
     header += ["birthday", "language", "industry", "source", "lifecycle_stage", "owner", "representative"]
@@ -411,28 +401,6 @@ def test_new_customers_are_stored_as_the_orm_stores_them(tmp_path, agent, teamma
     search.reindex(ids)
     assert _raw_rows("customers_searchdoc", "customer_id", ids) == docs
     assert Tag.objects.count() == 3
-
-
-def test_assign_new_equals_assign_on_a_blank_customer(tmp_path, agent, teammate):
-    from tenure.imports import fields as F
-    from tenure.imports.customers import CustomerImporter, blank_customer
-
-    rows = _every_column(2, "z")
-    rows.append(["", "仅名字", *[""] * (len(rows[0]) - 2)])
-    mapping = F.resolve_mapping(F.CUSTOMERS, rows[0])
-    for owner in (agent, None):
-        importer = CustomerImporter(mapping=mapping, owner=owner)
-        for n, values in enumerate(rows[1:], start=2):
-            data = importer.parse(n, dict(zip(rows[0], values, strict=True)))
-            a, b = blank_customer(), blank_customer()
-            b.uid = a.uid
-            _changed, tags_a = importer.assign(a, data, set())
-            tags_b = importer.assign_new(b, data)
-            assert a.__dict__.keys() == b.__dict__.keys()
-            assert {k: v for k, v in a.__dict__.items() if k != "_state"} == {
-                k: v for k, v in b.__dict__.items() if k != "_state"
-            }
-            assert tags_a == tags_b
 
 
 def test_json_fields_left_at_their_defaults_are_stored_as_their_types(tmp_path, agent):
