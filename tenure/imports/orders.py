@@ -45,9 +45,8 @@ MEMO_LIMIT = 100_000  # distinct cells remembered per column (see OrderImporter.
 # when there are at most DIRECTORY_MAX customers (OrderImporter.customer_directory).
 DIRECTORY_AFTER_BATCHES = 100
 DIRECTORY_MAX = 2_000_000
-# The fields whose cells repeat down a file (not order numbers and customers): prepare() keeps one
-# str object per distinct cell in the rows it sends to the writing process.
-REPEATED_CELLS = {"date", "sku", "product_name", "quantity", "unit_price", "cost", "currency", "channel"}
+# Joins a row's cells into the one str the writing process keeps for its report (_kept_cells).
+CELL_SEPARATOR = "\x1f"  # the unit separator
 
 
 class _Bad:
@@ -77,7 +76,7 @@ def _later(value, latest) -> bool:
 
 LINE_FIELDS = (
     "line",
-    "raw",  # the row's cells: a tuple in the file's header order (OrderImporter.raw_dict), or the dict
+    "raw",  # the row's cells (OrderImporter._kept_cells; raw_dict gives the dict back)
     "order_id",
     "customer_ref",
     "ordered_at",
@@ -254,7 +253,6 @@ class OrderImporter(Importer):
         latest = timezone.now() + timedelta(days=1)  # a later date is in the future
         raws = [raw for _line, raw in rows]
         headers = self.headers
-        by_header: dict[str, list] = {}
         if headers is not None:
             # Rows as lists of cells (Table.cells), each odd row (a dict) made one: then every
             # column at once, by one transposition.
@@ -271,15 +269,7 @@ class OrderImporter(Importer):
             memo, bad = self._memo(field)
             header = self.header_of.get(field)
             if header is not None:
-                cells = (
-                    list(column_of[header]) if headers is not None else [raw.get(header, "") for raw in raws]
-                )
-                if headers is not None and field in REPEATED_CELLS:
-                    # One str object per distinct cell: pickle sends an object once per batch,
-                    # then refers back to it.
-                    same = self._same_cells(field)
-                    cells = list(map(same.setdefault, cells, cells))
-                by_header[header] = cells
+                cells = column_of[header] if headers is not None else [raw.get(header, "") for raw in raws]
             else:
                 cells = [""] * len(raws)
             distinct = set(cells)
@@ -302,17 +292,7 @@ class OrderImporter(Importer):
                 bad_here = distinct & bad if bad else ()
             if bad_here:
                 suspects.update(i for i, cell in enumerate(cells) if cell in bad_here)
-        if headers is not None:
-            # The rows' cells as tuples in header order (raw_dict gives the dict back); a row with
-            # cells beyond the header row keeps its dict.
-            width = len(headers)
-            kept = list(
-                zip(*[by_header[h] if h in by_header else column_of[h] for h in headers], strict=True)
-            )
-            if set(map(len, raws)) != {width}:
-                kept = [cells if len(raw) == width else raw for cells, raw in zip(kept, raws, strict=True)]
-        else:
-            kept = raws
+        kept = self._kept_cells(raws) if headers is not None else raws
         groups: dict[str, list] = {}
         bad_orders: dict[str, list] = {}
         default_currency, other = self.default_currency, Order.Channel.OTHER
@@ -414,13 +394,36 @@ class OrderImporter(Importer):
             self.customers().filter(text_in("external_id", refs)).order_by().values_list("external_id", "pk")
         )
 
-    def _same_cells(self, field: str) -> dict[str, str]:
-        """{cell: the first str object seen with its text} for `field`, emptied at MEMO_LIMIT."""
-        cells = self.__dict__.setdefault("_cells", {})
-        same = cells.get(field)
-        if same is None or len(same) > MEMO_LIMIT:
-            same = cells[field] = {}
-        return same
+    def _kept_cells(self, raws: list) -> list:
+        """The rows' cells as the writing process keeps them for its report (raw_dict gives the
+        dict back): one str a row, its cells joined by CELL_SEPARATOR in header order, what crosses
+        a pipe cheapest (one object, not one per cell); a tuple of its cells if one of them holds
+        the separator; a row with cells beyond the header row keeps its dict."""
+        headers = self.headers
+        width = len(headers)
+        if set(map(type, raws)) == {list}:  # Table.cells: every list holds one cell per header
+            kept = list(map(CELL_SEPARATOR.join, raws))
+            if "".join(kept).count(CELL_SEPARATOR) == (width - 1) * len(kept):
+                return kept
+            return [
+                k if k.count(CELL_SEPARATOR) == width - 1 else tuple(raw)
+                for k, raw in zip(kept, raws, strict=True)
+            ]
+        kept = []
+        for raw in raws:
+            if type(raw) is not list:
+                if len(raw) != width:
+                    kept.append(raw)
+                    continue
+                raw = [raw.get(h, "") for h in headers]
+            joined = CELL_SEPARATOR.join(raw)
+            kept.append(joined if joined.count(CELL_SEPARATOR) == width - 1 else tuple(raw))
+        return kept
+
+    def raw_dict(self, raw) -> dict[str, str]:
+        if type(raw) is str:
+            return dict(zip(self.headers, raw.split(CELL_SEPARATOR), strict=True))
+        return super().raw_dict(raw)
 
     def _past_dates(self) -> set[str]:
         """The date cells whose dates were found not in the future; emptied at MEMO_LIMIT."""

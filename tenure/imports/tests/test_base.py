@@ -170,3 +170,24 @@ def test_new_rows_hold_every_column_at_its_default():
     with pytest.raises(ValueError, match="uid"):
         NewRows(Customer, connection, per_row=set())
     assert NewRows.of(Order, connection, per_row=set()).template  # no default computed per row
+
+
+def test_an_import_runs_the_garbage_collector_less_often_and_restores_it(tmp_path, agent, monkeypatch):
+    import gc
+
+    from tenure.imports import base
+    from tenure.imports.tests.helpers import run_import, write_csv
+
+    seen = []
+    real = base.Importer._run
+
+    def recording(self, table):
+        seen.append(gc.get_threshold())
+        return real(self, table)
+
+    monkeypatch.setattr(base.Importer, "_run", recording)
+    before = gc.get_threshold()
+    assert before[0] < base.GC_THRESHOLD[0]
+    run_import("customers", write_csv(tmp_path / "c.csv", [["name"], ["张伟"]]), "--owner", "agent")
+    assert seen == [tuple(max(a, b) for a, b in zip(before, base.GC_THRESHOLD, strict=True))]
+    assert gc.get_threshold() == before
