@@ -182,40 +182,57 @@ def finish(*, using: str = DEFAULT_DB_ALIAS) -> int:
     """Run the stored rebuild statements, oldest first, each deleted in the transaction that runs
     it; returns how many ran. A statement that fails stays stored and its error is raised.
 
-    On PostgreSQL, outside a transaction, the search index's statements (its GIN index: the largest
-    single build, 15 of the 21 s a 1M-customer import spent rebuilding) run at the same time on a
-    connection of their own: they touch only the search entries' table, so no lock is shared with
-    the others, and the build uses one core while the second sat idle."""
+    On PostgreSQL, outside a transaction, each table's statements run in a lane of their own, at
+    the same time, each on its own connection: the 10M order lines' rebuild took 12.7 s one
+    statement after the other, the orders' 7.8 s of it and the lines' 4.9 s; the customers' GIN
+    index (15 of their 21 s) ran on one core with the other idle. First, on this connection, the
+    foreign keys come back NOT VALID (quick, but each locks both its tables against the index
+    builds); after that the lanes take no lock that another waits for: an index build (SHARE on
+    its table) and a VALIDATE (SHARE UPDATE EXCLUSIVE on its table, ROW SHARE on the table it
+    refers to) on different tables do not conflict."""
     connection = connections[using]
     statements = list(DeferredStatement.objects.using(using).order_by("id").values_list("id", "table", "sql"))
     if not statements:
         return 0
-    apart = [(pk, sql) for pk, table, sql in statements if table == search.DOC_TABLE]
-    here = [(pk, sql) for pk, table, sql in statements if table != search.DOC_TABLE]
-    if not (apart and here and connection.vendor == "postgresql" and not connection.in_atomic_block):
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
         return _run_statements(connection, [(pk, sql) for pk, _table, sql in statements], using=using)
+    first = [(pk, sql) for pk, _table, sql in statements if sql.endswith(" NOT VALID")]
+    ran = _run_statements(connection, first, using=using)
+    lanes: dict[str, list[tuple[int, str]]] = {}
+    for pk, table, sql in statements:
+        if not sql.endswith(" NOT VALID"):
+            lanes.setdefault(table, []).append((pk, sql))
+    if not lanes:
+        return ran
     import threading
 
     failed: list[BaseException] = []
+    counts: list[int] = []
 
-    def other_lane():
+    def other_lane(lane_statements):
         lane = connections[using]  # this thread's own connection
         try:
-            _run_statements(lane, apart, using=using)
+            counts.append(_run_statements(lane, lane_statements, using=using))
         except BaseException as exc:  # noqa: BLE001 - raised below, in the caller's thread
             failed.append(exc)
         finally:
             lane.close()
 
-    thread = threading.Thread(target=other_lane, name="tenure-import-rebuild")
-    thread.start()
+    mine, *others = lanes.values()
+    threads = [
+        threading.Thread(target=other_lane, args=(lane_statements,), name=f"tenure-import-rebuild-{n}")
+        for n, lane_statements in enumerate(others, start=1)
+    ]
+    for thread in threads:
+        thread.start()
     try:
-        ran = _run_statements(connection, here, using=using)
+        ran += _run_statements(connection, mine, using=using)
     finally:
-        thread.join()
+        for thread in threads:
+            thread.join()
     if failed:
         raise failed[0]
-    return ran + len(apart)
+    return ran + sum(counts)
 
 
 def _run_statements(connection, statements: list[tuple[int, str]], *, using: str) -> int:

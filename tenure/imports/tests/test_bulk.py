@@ -205,25 +205,33 @@ def test_sqlite_rebuild_sorts_on_disk_then_restores_temp_store():
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
-@pytest.mark.django_db(transaction=True)  # the search index is rebuilt on a connection of its own
-def test_postgresql_the_search_index_is_rebuilt_beside_the_rest(monkeypatch):
+@pytest.mark.django_db(transaction=True)  # each table's statements run on a connection of their own
+@pytest.mark.parametrize("kind", ["customers", "orders"])
+def test_postgresql_each_table_is_rebuilt_in_a_lane_of_its_own(monkeypatch, kind):
+    """The foreign keys come back NOT VALID first, on the import's connection; then each table's
+    index builds and validations run in a lane of their own, at the same time."""
     import threading
 
-    lanes: list[tuple[str, list[str]]] = []
+    calls: list[tuple[str, list[str]]] = []
     real = bulk._run_statements
 
     def recording(conn, statements, *, using):
-        lanes.append((threading.current_thread().name, [sql for _pk, sql in statements]))
+        calls.append((threading.current_thread().name, [sql for _pk, sql in statements]))
         return real(conn, statements, using=using)
 
     monkeypatch.setattr(bulk, "_run_statements", recording)
-    before = schema(tables("customers"))
-    deferred = bulk.set_aside("customers")
-    stored = DeferredStatement.objects.count()
-    assert bulk.finish() == stored
-    assert schema(tables("customers")) == before and DeferredStatement.objects.count() == 0
-    by_lane = dict(lanes)
-    assert [sql.split(" ON ")[0] for sql in by_lane["tenure-import-rebuild"]] == [
-        "CREATE INDEX search_doc_gin"
-    ]
-    assert len(by_lane[threading.current_thread().name]) == stored - 1 and len(deferred) > 10
+    before = schema(tables(kind))
+    bulk.set_aside(kind)
+    stored = dict(DeferredStatement.objects.values_list("sql", "table"))
+    assert bulk.finish() == len(stored)
+    assert schema(tables(kind)) == before and DeferredStatement.objects.count() == 0
+    main = threading.current_thread().name
+    first, *lanes = calls
+    assert first[0] == main and first[1] and all(sql.endswith(" NOT VALID") for sql in first[1])
+    assert sorted(sql for _name, statements in calls for sql in statements) == sorted(stored)
+    assert sorted(name == main for name, _statements in lanes) == [False] * (len(lanes) - 1) + [True]
+    by_table = [{stored[sql] for sql in statements} for _name, statements in lanes]
+    assert all(len(t) == 1 for t in by_table) and len({next(iter(t)) for t in by_table}) == len(lanes) > 1
+    if kind == "customers":
+        gin = next(statements for _n, statements in lanes if any("search_doc_gin" in s for s in statements))
+        assert [sql.split(" ON ")[0] for sql in gin] == ["CREATE INDEX search_doc_gin"]
