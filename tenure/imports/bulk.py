@@ -31,6 +31,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from tenure.commerce.models import Order, OrderLine
@@ -244,6 +245,16 @@ def _run_statements(connection, statements: list[tuple[int, str]], *, using: str
                 connection.cursor() as cursor,
                 _no_pending_checks(connection),
             ):
+                if (
+                    connection.vendor == "postgresql"
+                    and " USING gin " in sql
+                    and settings.TENURE_IMPORT_GIN_MEMORY
+                ):
+                    # For this statement's transaction only (settings.TENURE_IMPORT_GIN_MEMORY).
+                    cursor.execute(
+                        "SELECT set_config('maintenance_work_mem', %s, true)",
+                        [settings.TENURE_IMPORT_GIN_MEMORY],
+                    )
                 cursor.execute(sql)
                 DeferredStatement.objects.using(using).filter(pk=pk).delete()
             ran += 1

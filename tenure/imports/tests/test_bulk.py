@@ -235,3 +235,34 @@ def test_postgresql_each_table_is_rebuilt_in_a_lane_of_its_own(monkeypatch, kind
     if kind == "customers":
         gin = next(statements for _n, statements in lanes if any("search_doc_gin" in s for s in statements))
         assert [sql.split(" ON ")[0] for sql in gin] == ["CREATE INDEX search_doc_gin"]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_a_gin_index_is_built_with_the_configured_memory(settings):
+    """The search index's build runs with TENURE_IMPORT_GIN_MEMORY, for its own transaction only.
+    A stored statement (marked as a GIN build in a comment) records the setting it ran with."""
+    settings.TENURE_IMPORT_GIN_MEMORY = "5MB"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW maintenance_work_mem")
+        before = cursor.fetchone()[0]
+    DeferredStatement.objects.create(
+        table="probe",
+        name="probe",
+        sql="CREATE TABLE gin_probe AS SELECT current_setting('maintenance_work_mem') AS v /* USING gin */",
+    )
+    DeferredStatement.objects.create(
+        table="probe",
+        name="probe2",
+        sql="CREATE TABLE plain_probe AS SELECT current_setting('maintenance_work_mem') AS v",
+    )
+    try:
+        assert bulk.finish() == 2
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT (SELECT v FROM gin_probe), (SELECT v FROM plain_probe)")
+            assert cursor.fetchone() == ("5MB", before)
+            cursor.execute("SHOW maintenance_work_mem")
+            assert cursor.fetchone()[0] == before != "5MB"
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS gin_probe, plain_probe")
