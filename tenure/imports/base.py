@@ -998,6 +998,30 @@ def _read_back_ids(model, keys: list, key: str) -> list[int]:
     return [by_key[k] for k in keys]
 
 
+STAMPS = ("created_at", "updated_at")
+_STAMPED: dict[tuple, bool] = {}
+
+
+def stamped_by_database(connection, model) -> bool:
+    """Whether `model`'s table fills created_at and updated_at itself (PostgreSQL: both default to
+    statement_timestamp(), migration imports 0003): then new rows are copied without them. Looked up once per
+    database and table; False elsewhere, or if a default has gone."""
+    if connection.vendor != "postgresql":
+        return False
+    table = model._meta.db_table
+    key = (connection.alias, connection.settings_dict["NAME"], table)
+    found = _STAMPED.get(key)
+    if found is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = %s AND column_name = ANY(%s) AND column_default = 'statement_timestamp()'",
+                [table, list(STAMPS)],
+            )
+            found = _STAMPED[key] = cursor.fetchone()[0] == len(STAMPS)
+    return found
+
+
 class NewRows:
     """How new rows of `model` are built for copy_rows from field values, without model instances
     (Model.__init__, then insert_objects' adaptation, cost a 1M-customer import ~10 s of the
@@ -1007,7 +1031,9 @@ class NewRows:
     PostgreSQL (dates as ISO text, JSON as its text). The primary key is not among the columns.
 
     A field whose default is a function is left to the caller (None in the template), but for JSON
-    fields defaulting to an empty dict or list: `per_row` must name every such field."""
+    fields defaulting to an empty dict or list: `per_row` must name every such field. `stamps` are
+    the indexes of created_at and updated_at, for the caller to fill; none when the database fills
+    them itself (stamped_by_database), then they are not among the columns."""
 
     _SPECS: dict[tuple, "NewRows"] = {}
 
@@ -1015,8 +1041,10 @@ class NewRows:
         from django.db import models
 
         pg = connection.vendor == "postgresql"
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        omit = set(STAMPS) if stamped_by_database(connection, model) else set()
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in omit]
         self.columns = [f.column for f in fields]
+        self.stamps = [i for i, f in enumerate(fields) if f.attname in STAMPS]
         self.slots: dict[str, tuple[int, Callable | None]] = {}
         self.template: list = []
         for i, f in enumerate(fields):
@@ -1031,7 +1059,7 @@ class NewRows:
             if not f.is_relation:
                 self.slots[f.name] = (i, adapt)
             if f.has_default() and callable(f.default):
-                if f.attname in per_row:
+                if f.attname in per_row or f.attname in STAMPS:
                     value = None
                 elif isinstance(f, models.JSONField) and f.default in (dict, list):
                     value = f.default()
@@ -1046,7 +1074,14 @@ class NewRows:
     @classmethod
     def of(cls, model, connection, per_row: set[str]) -> "NewRows":
         """The spec for `model` on `connection`'s database (built once)."""
-        key = (model, connection.alias, connection.vendor, connection.timezone_name, frozenset(per_row))
+        key = (
+            model,
+            connection.alias,
+            connection.settings_dict["NAME"],
+            connection.timezone_name,
+            frozenset(per_row),
+            stamped_by_database(connection, model),
+        )
         spec = cls._SPECS.get(key)
         if spec is None:
             spec = cls._SPECS[key] = cls(model, connection, per_row)

@@ -350,9 +350,9 @@ class CustomerImporter(Importer):
         them (base.NewRows) rather than as Customer instances: a new customer cost the writing
         process ~25 µs that way, most of a first import's writing."""
         connection = connections[DEFAULT_DB_ALIAS]
-        spec = NewRows.of(Customer, connection, per_row={"uid", "created_at", "updated_at"})
-        slots, template = spec.slots, spec.template
-        uid, created, updated = slots["uid"][0], slots["created_at"][0], slots["updated_at"][0]
+        spec = NewRows.of(Customer, connection, per_row={"uid"})
+        slots, template, stamps = spec.slots, spec.template, spec.stamps
+        uid = slots["uid"][0]
         owner_at, team_at, rep_at = slots["owner_id"][0], slots["team_id"][0], slots["representative_id"][0]
         stamp = adapt_date(connection, Customer._meta.get_field("created_at"), timezone.now())
         uids = uuid4_hexes(len(new))
@@ -364,7 +364,8 @@ class CustomerImporter(Importer):
         for n, data in enumerate(new):
             row = template.copy()
             row[uid] = uids[n]
-            row[created] = row[updated] = stamp
+            for i in stamps:  # unless the database stamps new rows itself
+                row[i] = stamp
             for field, value in data.items():
                 slot = slots.get(field)  # not the special ones: tags, company, owner, representative
                 if slot is not None:

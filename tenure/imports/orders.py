@@ -7,6 +7,7 @@ from operator import itemgetter
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import DateTimeField, Func
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,7 @@ from tenure.imports.base import (
     ids_in,
     ids_of_inserted,
     reserve_ids,
+    stamped_by_database,
     text_in,
 )
 from tenure.lib.keytable import KeyTable
@@ -38,6 +40,8 @@ CHANNEL_CHOICES = F.choice_table(
         "other": ["其他"],
     },
 )
+# PostgreSQL's statement_timestamp(): what the database stamps new orders with (stamped_by_database).
+STATEMENT_TIME = Func(function="STATEMENT_TIMESTAMP", output_field=DateTimeField())
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 LINE_COLUMNS = ["order_id", "product_id", "quantity", "unit_price", "unit_cost", "amount"]
@@ -124,11 +128,10 @@ del _index, _name
     L_AMOUNT,
 ) = range(len(LINE_FIELDS))
 REF = L_REF
-# The columns of a new order's row, in the order insert_new_orders builds it (the primary key
-# follows, on PostgreSQL): a field added to Order must be added there (a test checks).
+# The columns of a new order's row, in the order insert_new_orders builds it (created_at and
+# updated_at follow unless the database fills them, then the primary key on PostgreSQL): a field
+# added to Order must be added there (a test checks).
 ORDER_FIELDS = (
-    "created_at",
-    "updated_at",
     "number",
     "customer_id",
     "ordered_at",
@@ -138,6 +141,8 @@ ORDER_FIELDS = (
     "total_cost",
     "line_count",
     "is_return",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -195,6 +200,17 @@ class OrderImporter(Importer):
         stay), and the run after it, on a table no longer empty, looks every number up."""
         super().before_reading()
         self.written = None if Order.objects.exists() else Sieve()
+        self.stamped = stamped_by_database(connection, Order)
+        if self.stamped:
+            # New orders get the database's statement_timestamp(), and orders changed take it too
+            # (write): `started` is then read on the same clock, never the client's (its clock may
+            # be ahead of the server's).
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT statement_timestamp()")
+                self.started = cursor.fetchone()[0]
+
+    # Whether the database stamps the orders' created_at and updated_at (stamped_by_database).
+    stamped = False
 
     def parsers(self) -> list[tuple[str, object, bool]]:
         """(field, function reading a cell, required), in the order errors are reported; built once."""
@@ -683,7 +699,12 @@ class OrderImporter(Importer):
         connection = connections[DEFAULT_DB_ALIAS]
         meta = Order._meta
         ids = reserve_ids(connection, Order, len(new_orders)) if connection.vendor == "postgresql" else None
-        stamp = self.db_date("created_at", timezone.now())
+        fields = ORDER_FIELDS
+        if stamped_by_database(connection, Order):
+            fields, stamps = ORDER_FIELDS[:-2], ()
+        else:
+            stamp = self.db_date("created_at", timezone.now())
+            stamps = (stamp, stamp)
         at_db = self.__dict__.setdefault("_at_db", {})  # {ordered_at: its database value}
         if len(at_db) > MEMO_LIMIT:
             at_db.clear()
@@ -696,8 +717,6 @@ class OrderImporter(Importer):
                 at = at_db[first[L_AT]] = self.db_date("ordered_at", first[L_AT])
             total, cost = totals(lines, cost_of)
             row = (
-                stamp,
-                stamp,
                 number,
                 customer_id,
                 at,
@@ -707,9 +726,10 @@ class OrderImporter(Importer):
                 cost,
                 len(lines),
                 total < 0,
+                *stamps,
             )
             rows.append(row if ids is None else (*row, ids[i]))
-        columns = [meta.get_field(name).column for name in ORDER_FIELDS]
+        columns = [meta.get_field(name).column for name in fields]
         if ids is not None:
             columns.append(meta.pk.column)
             if copies is not None:
@@ -768,7 +788,8 @@ class OrderImporter(Importer):
                 order.is_return = order.total < 0
         changed = [o for o, _l in [*replace, *append]]
         if changed:
-            now = timezone.now()
+            # The clock `started` was read on.
+            now = STATEMENT_TIME if self.stamped else timezone.now()
             for order in changed:
                 order.updated_at = now
             Order.objects.bulk_update(

@@ -152,11 +152,13 @@ def test_new_rows_hold_every_column_at_its_default():
     from django.db import connection
 
     from tenure.commerce.models import Order
-    from tenure.imports.base import NewRows
+    from tenure.imports.base import STAMPS, NewRows, stamped_by_database
 
-    spec = NewRows.of(Customer, connection, per_row={"uid", "created_at", "updated_at"})
-    fields = [f for f in Customer._meta.concrete_fields if not f.primary_key]
+    spec = NewRows.of(Customer, connection, per_row={"uid"})
+    omitted = set(STAMPS) if stamped_by_database(connection, Customer) else set()
+    fields = [f for f in Customer._meta.concrete_fields if not f.primary_key and f.attname not in omitted]
     assert spec.columns == [f.column for f in fields]
+    assert [fields[i].attname for i in spec.stamps] == [a for a in STAMPS if a not in omitted]
     blank = Customer()
     for i, f in enumerate(fields):
         if f.attname in ("uid", "created_at", "updated_at"):
@@ -191,3 +193,33 @@ def test_an_import_runs_the_garbage_collector_less_often_and_restores_it(tmp_pat
     run_import("customers", write_csv(tmp_path / "c.csv", [["name"], ["张伟"]]), "--owner", "agent")
     assert seen == [tuple(max(a, b) for a, b in zip(before, base.GC_THRESHOLD, strict=True))]
     assert gc.get_threshold() == before
+
+
+def test_the_database_stamps_new_customers_and_orders_on_postgresql(tmp_path, agent):
+    """PostgreSQL: created_at and updated_at default to now() (migration imports 0003), so an import
+    copies rows without them; the rows are stamped all the same, one instant per batch."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from tenure.commerce.models import Order
+    from tenure.imports.base import stamped_by_database
+    from tenure.imports.tests.helpers import run_import, write_csv
+
+    on_postgresql = connection.vendor == "postgresql"
+    assert stamped_by_database(connection, Customer) is on_postgresql
+    assert stamped_by_database(connection, Order) is on_postgresql
+    started = timezone.now()
+    run_import(
+        "customers",
+        write_csv(tmp_path / "c.csv", [["external_id", "name"], ["C1", "张伟"]]),
+        "--owner",
+        "agent",
+    )
+    rows = [["order_id", "customer_external_id", "date", "sku", "quantity", "unit_price"]]
+    rows += [["SO1", "C1", "2024-03-01", "A", "1", "3"], ["SO2", "C1", "2024-03-02", "A", "1", "4"]]
+    run_import("orders", write_csv(tmp_path / "o.csv", rows))
+    for model in (Customer, Order):
+        stamps = set(model.objects.values_list("created_at", "updated_at"))
+        assert len(stamps) == 1, model  # one batch: one instant
+        ((created, updated),) = stamps
+        assert created == updated and abs((created - started).total_seconds()) < 60

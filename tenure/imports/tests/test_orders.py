@@ -131,6 +131,20 @@ def test_order_lines_split_across_batches(tmp_path, buyers, monkeypatch):
     assert so1.line_count == 2 and so1.total == Decimal("17.00")
 
 
+def test_a_later_fragment_is_appended_whatever_the_clients_clock(tmp_path, buyers, monkeypatch):
+    """Whether a stored order was written by this run is read on one clock: the database's where it
+    stamps the orders (PostgreSQL), so a client clock ahead of the server's changes nothing."""
+    from tenure.imports import base, orders
+
+    ahead = timezone.now() + timezone.timedelta(hours=1)
+    monkeypatch.setattr(orders.timezone, "now", lambda: ahead)
+    monkeypatch.setattr(base, "BATCH_ROWS", 2)
+    rows = [ROWS[0], ROWS[2], ROWS[1]]  # SO1's lines are not adjacent
+    run_import("orders", orders_file(tmp_path, rows))
+    so1 = Order.objects.get(number="SO1")
+    assert so1.line_count == 2 and so1.total == Decimal("17.00")
+
+
 def test_every_error_of_a_line_in_field_order(tmp_path, buyers):
     """Unreadable cells first, in the order of the fields, then the checks on values read; the
     same cell text is reported on every line it is bad on."""
