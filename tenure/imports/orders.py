@@ -15,6 +15,7 @@ from tenure.commerce.models import Order, OrderLine, Product
 from tenure.commerce.services import line_amount
 from tenure.customers.exporting import FORMULA_START
 from tenure.customers.models import Customer
+from tenure.imports import bulk
 from tenure.imports import fields as F
 from tenure.imports.base import (
     Importer,
@@ -525,6 +526,7 @@ class OrderImporter(Importer):
         )
         old_lines: dict[int, list[tuple]] = {}
         if existing:
+            self.lines_by_order()
             for order_id, sku, qty, price, cost in OrderLine.objects.filter(
                 ids_in("order_id", [o.pk for o in existing.values()])
             ).values_list("order_id", "product__sku", "quantity", "unit_price", "unit_cost"):
@@ -571,6 +573,20 @@ class OrderImporter(Importer):
         self.write(new_orders, replace, append, products)
 
     # --- helpers ---
+    def lines_by_order(self) -> None:
+        """Before reading stored lines by their order: a first import sets the lines' index on
+        their order aside (tenure.imports.bulk) until it meets an order it stored already (a later
+        fragment of one); it is built then, once, after the batch in flight is written (whose
+        COPY would otherwise wait on the build's lock, and the build on it)."""
+        if self._lines_by_order_ready or self.dry_run:
+            return
+        if self.flusher is not None:
+            self.flusher.wait()
+        bulk.build_now(OrderLine._meta.db_table, "order_id")
+        self._lines_by_order_ready = True
+
+    _lines_by_order_ready = False
+
     def reject_lines(self, lines: list[Line], field: str, reason: str) -> None:
         for ln in lines:
             self.reject(ln[L_LINE], field, reason, self.raw_dict(ln[L_RAW]))

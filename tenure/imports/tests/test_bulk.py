@@ -59,7 +59,7 @@ def test_keeps_what_the_importer_looks_rows_up_by():
         for table, keep in [
             (Customer._meta.db_table, {"external_id", "mobile", "email", "uid"}),
             (Order._meta.db_table, {"number"}),
-            (OrderLine._meta.db_table, {"order_id"}),
+            (OrderLine._meta.db_table, set()),  # built when first needed (build_now)
         ]:
             for name, info in connection.introspection.get_constraints(cursor, table).items():
                 if info["foreign_key"]:
@@ -266,3 +266,28 @@ def test_postgresql_a_gin_index_is_built_with_the_configured_memory(settings):
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS gin_probe, plain_probe")
+
+
+def test_a_later_fragment_builds_the_lines_index_on_order_when_first_needed(tmp_path, agent, monkeypatch):
+    """A first order import sets the lines' index on their order aside; a later fragment of an order
+    the run stored (read by order) builds it at once, in its batch, and the rebuild leaves it be."""
+    from decimal import Decimal
+
+    from tenure.imports import base
+
+    CustomerFactory(external_id="C1", owner=agent)
+    CustomerFactory(external_id="C2", owner=agent)
+    built = []
+    real = bulk.build_now
+    monkeypatch.setattr(bulk, "build_now", lambda *a, **k: built.append(real(*a, **k)) or built[-1])
+    monkeypatch.setattr(base, "BATCH_ROWS", 1)
+    head, so1, so2, so1_later = ORDERS
+    Order.objects.all().delete()
+    summary = run_import("orders", write_csv(tmp_path / "o.csv", [head, so1, so2, so1_later]))
+    assert summary["indexes_deferred"] > 0 and built == [1]
+    so1_order = Order.objects.get(number="SO1")
+    assert so1_order.line_count == 2 and so1_order.total == Decimal("119.00")
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, OrderLine._meta.db_table)
+    assert any(i["index"] and i["columns"] == ["order_id"] and not i["primary_key"] for i in indexes.values())
+    assert DeferredStatement.objects.count() == 0
