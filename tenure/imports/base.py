@@ -219,6 +219,7 @@ class Importer:
 
     def _run(self, table: Iterable[Row]) -> Result:
         started = time.perf_counter()
+        _STAMPED.clear()  # looked up again for each import: a migration may have changed it since
         self.before_reading()
         self.flusher = Flusher.start_for(self)
         try:
@@ -1004,8 +1005,9 @@ _STAMPED: dict[tuple, bool] = {}
 
 def stamped_by_database(connection, model) -> bool:
     """Whether `model`'s table fills created_at and updated_at itself (PostgreSQL: both default to
-    statement_timestamp(), migration imports 0003): then new rows are copied without them. Looked up once per
-    database and table; False elsewhere, or if a default has gone."""
+    statement_timestamp(), migration imports 0003): then new rows are copied without them. Looked
+    up once per database and table in an import (Importer.run forgets it); False elsewhere, or if
+    a default has gone."""
     if connection.vendor != "postgresql":
         return False
     table = model._meta.db_table

@@ -808,18 +808,7 @@ class OrderImporter(Importer):
             now = STATEMENT_TIME if self.stamped else timezone.now()
             for order in changed:
                 order.updated_at = now
+            # Every field a row of the file sets (the number stays, and when it was created).
             Order.objects.bulk_update(
-                changed,
-                [
-                    "customer",
-                    "ordered_at",
-                    "channel",
-                    "currency",
-                    "total",
-                    "total_cost",
-                    "line_count",
-                    "is_return",
-                    "updated_at",
-                ],
-                batch_size=500,
+                changed, [f for f in ORDER_FIELDS if f not in ("number", "created_at")], batch_size=500
             )

@@ -16,20 +16,15 @@ TABLES = ["customers_customer", "commerce_order"]
 COLUMNS = ["created_at", "updated_at"]
 
 
-def set_defaults(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in TABLES:
-        for column in COLUMNS:
-            schema_editor.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET DEFAULT statement_timestamp()')
+def _alter_defaults(clause: str):
+    def alter(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for table in TABLES:
+            for column in COLUMNS:
+                schema_editor.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" {clause}')
 
-
-def drop_defaults(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in TABLES:
-        for column in COLUMNS:
-            schema_editor.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" DROP DEFAULT')
+    return alter
 
 
 class Migration(migrations.Migration):
@@ -39,4 +34,8 @@ class Migration(migrations.Migration):
         ("customers", "0010_delete_searchtoken"),
     ]
 
-    operations = [migrations.RunPython(set_defaults, drop_defaults, elidable=False)]
+    operations = [
+        migrations.RunPython(
+            _alter_defaults("SET DEFAULT statement_timestamp()"), _alter_defaults("DROP DEFAULT"), elidable=False
+        )
+    ]

@@ -223,3 +223,27 @@ def test_the_database_stamps_new_customers_and_orders_on_postgresql(tmp_path, ag
         assert len(stamps) == 1, model  # one batch: one instant
         ((created, updated),) = stamps
         assert created == updated and abs((created - started).total_seconds()) < 60
+
+
+def test_an_import_looks_again_whether_the_database_stamps_rows(tmp_path, agent):
+    """Should a default go (a migration undone), the next import writes the timestamps itself."""
+    from django.db import connection
+
+    from tenure.imports import base
+    from tenure.imports.tests.helpers import run_import, write_csv
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL stamps rows itself")
+    assert base.stamped_by_database(connection, Customer)
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE customers_customer ALTER COLUMN created_at DROP DEFAULT")
+    try:
+        run_import("customers", write_csv(tmp_path / "c.csv", [["name"], ["张伟"]]), "--owner", "agent")
+        assert Customer.objects.get(name="张伟").created_at is not None
+        assert not base.stamped_by_database(connection, Customer)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ALTER TABLE customers_customer ALTER COLUMN created_at SET DEFAULT statement_timestamp()"
+            )
+        base._STAMPED.clear()
