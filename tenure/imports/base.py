@@ -412,8 +412,6 @@ class Importer:
 
 # --- Set-based reads and writes shared by the importers -------------------------------------
 
-_BLANKS: dict = {}
-
 
 # The cyclic garbage collector's thresholds while an import runs (Python's are (700, 10, 10)).
 GC_THRESHOLD = (10_000, 10, 10)
@@ -653,31 +651,6 @@ def _own_connection() -> bool:
             own.close()
             return False  # the writer looks everything up itself, as in one process
     return True
-
-
-def blank_instance(model):
-    """A new unsaved `model` instance with every field at its default, without Model.__init__'s
-    per-field work (a third of a large import's time). Callable defaults (uid, dict, list) are
-    called anew for each instance."""
-    spec = _BLANKS.get(model)
-    if spec is None:
-        static, fresh = {}, []
-        for f in model._meta.concrete_fields:
-            if f.primary_key:
-                static[f.attname] = None
-            elif f.has_default() and callable(f.default):
-                fresh.append((f.attname, f.default))
-            else:
-                static[f.attname] = f.get_default()
-        spec = _BLANKS[model] = (static, fresh)
-    static, fresh = spec
-    obj = model.__new__(model)
-    obj._state = ModelState()
-    values = obj.__dict__
-    values.update(static)
-    for name, default in fresh:
-        values[name] = default()
-    return obj
 
 
 def text_in(field: str, values: Iterable[str]):

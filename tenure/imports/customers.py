@@ -246,7 +246,7 @@ class CustomerImporter(Importer):
                 tags_of[cid].add(name)
 
         seen: dict[object, int] = {}
-        new: list[tuple[dict, str | None]] = []  # (values, search entry or False: not made yet)
+        new: list[tuple[dict, str | None | bool]] = []  # (values, search entry; False: not made yet)
         updated: list[Customer] = []
         update_fields: set[str] = set()
         reindex_ids: list[int] = []

@@ -710,7 +710,7 @@ class OrderImporter(Importer):
         sequence, on PostgreSQL).
 
         Nearly every order of a first import comes this way, so the rows are built as the table
-        takes them (ORDER_FIELDS) without an Order instance: blank_instance, fill and
+        takes them (ORDER_FIELDS) without an Order instance: building one, fill and
         insert_objects' adaptation cost ~5 µs an order, more than the rest of its writing."""
         connection = connections[DEFAULT_DB_ALIAS]
         meta = Order._meta
